@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.validators import AnyOf
+
+from app.forms import email_address, max_length, required
+from app.models import Role
+
+
+class StaffUserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+    role = SelectField(
+        _l("Rolle"),
+        choices=[
+            (Role.ADVISOR.value, _l("Beraterin / Berater")),
+            (Role.ADMIN.value, _l("Administration")),
+        ],
+        validators=[
+            AnyOf(
+                [Role.ADVISOR.value, Role.ADMIN.value],
+                message=_l("Bitte wählen Sie eine Rolle."),
+            )
+        ],
+        validate_choice=False,
+    )

@@ -1,0 +1,48 @@
+"""The hub's administration: for now, the people who use the site."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, redirect, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.admin import bp
+from app.admin.forms import StaffUserForm
+from app.auth import service
+from app.auth.access import role_required
+from app.extensions import db
+from app.models import Advisor, Role, User
+from app.web import render
+
+
+@bp.route("/nutzer", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def users():
+    """All accounts, and a form to add an advisor or admin (they get a welcome mail)."""
+    form = StaffUserForm()
+    if form.validate_on_submit():
+        role = Role(form.role.data)
+        try:
+            user = service.create_staff_user(email=form.email.data, name=form.name.data, role=role)
+        except service.AccountError:
+            form.email.errors.append(_("Unter dieser E-Mail-Adresse gibt es bereits ein Konto."))
+        else:
+            if role == Role.ADVISOR:
+                db.session.add(Advisor(user=user))
+            db.session.commit()
+            flash(
+                _("%(name)s wurde angelegt und per E-Mail eingeladen.", name=user.name),
+                "success",
+            )
+            return redirect(url_for("admin.users"))
+    accounts = db.session.scalars(
+        sa.select(User).options(selectinload(User.organisation)).order_by(User.role, User.name)
+    ).all()
+    return render(
+        "admin/users.html",
+        block="form",
+        status=422 if form.errors else 200,
+        form=form,
+        users=accounts,
+    )

@@ -1,0 +1,127 @@
+"""Forms for accounts: registration, login, password reset, profile, invitations."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import EqualTo, Optional
+
+from app.forms import (
+    email_address,
+    known_locale,
+    known_timezone,
+    max_length,
+    required,
+    strong_password,
+)
+from app.i18n import timezone_names
+from app.models import OrganisationSize
+
+SIZE_LABELS = {
+    OrganisationSize.MICRO: _l("1–9 Beschäftigte"),
+    OrganisationSize.SMALL: _l("10–49 Beschäftigte"),
+    OrganisationSize.MEDIUM: _l("50–249 Beschäftigte"),
+    OrganisationSize.LARGE: _l("250 und mehr Beschäftigte"),
+}
+
+
+class PasswordPair:
+    """A new password typed twice; mixed into forms that set one."""
+
+    password = PasswordField(
+        _l("Passwort"),
+        validators=[required(), strong_password],
+        description=_l("Mindestens 10 Zeichen. Ein Satz aus mehreren Wörtern ist ideal."),
+    )
+    password_confirm = PasswordField(
+        _l("Passwort wiederholen"),
+        validators=[
+            required(),
+            EqualTo("password", message=_l("Die Passwörter stimmen nicht überein.")),
+        ],
+    )
+
+
+class RegistrationForm(PasswordPair, FlaskForm):
+    name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+    organisation_name = StringField(_l("Unternehmen"), validators=[required(), max_length(200)])
+    industry = StringField(
+        _l("Branche"),
+        validators=[Optional(), max_length(120)],
+        description=_l("Zum Beispiel Chemie, Maschinenbau, Handwerk oder Software."),
+    )
+    city = StringField(_l("Ort"), validators=[Optional(), max_length(120)])
+    size = SelectField(
+        _l("Unternehmensgröße"),
+        choices=list(SIZE_LABELS.items()),
+        default=OrganisationSize.MICRO.value,
+        validate_choice=False,
+    )
+    accept_privacy = BooleanField(
+        _l(
+            "Ich habe die Datenschutzhinweise gelesen und bin mit der Verarbeitung "
+            "meiner Daten zur Beratung einverstanden."
+        ),
+        validators=[required()],
+    )
+    # A bot fills every field; people never see this one.
+    website = StringField(_l("Website (bitte leer lassen)"))
+
+    def validate_size(self, field) -> None:
+        if field.data not in SIZE_LABELS:
+            field.data = OrganisationSize.MICRO.value
+
+
+class InvitedRegistrationForm(PasswordPair, FlaskForm):
+    """Joining a colleague's organisation: the organisation is known from the invitation."""
+
+    name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+    accept_privacy = RegistrationForm.accept_privacy
+    website = RegistrationForm.website
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+    password = PasswordField(_l("Passwort"), validators=[required()])
+    remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
+
+
+class EmailForm(FlaskForm):
+    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+
+
+class ResetPasswordForm(PasswordPair, FlaskForm):
+    pass
+
+
+class ChangePasswordForm(PasswordPair, FlaskForm):
+    current_password = PasswordField(_l("Aktuelles Passwort"), validators=[required()])
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+    locale = SelectField(
+        _l("Sprache"),
+        choices=[("de", "Deutsch"), ("en", "English")],
+        validators=[known_locale],
+        validate_choice=False,
+    )
+    timezone = SelectField(
+        _l("Zeitzone"),
+        validators=[known_timezone],
+        validate_choice=False,
+        description=_l("Alle Termine werden Ihnen in dieser Zeitzone angezeigt."),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+
+
+class InviteColleagueForm(FlaskForm):
+    email = EmailField(
+        _l("E-Mail-Adresse der Kollegin oder des Kollegen"), validators=email_address()
+    )

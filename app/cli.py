@@ -1,0 +1,60 @@
+"""Commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from app.auth import service
+from app.extensions import db
+from app.forms import PASSWORD_MIN_LENGTH
+from app.models import Role, User
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option(help="At least 10 characters.")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise click.BadParameter(
+            f"at least {PASSWORD_MIN_LENGTH} characters", param_hint="password"
+        )
+    try:
+        service.create_staff_user(email=email, name=name, role=Role.ADMIN, password=password)
+    except service.AccountError as error:
+        raise click.ClickException(
+            f"an account for {User.normalise_email(email)} exists already"
+        ) from error
+    db.session.commit()
+    click.echo(f"Admin {User.normalise_email(email)} created.")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Fill the database with a believable hub; running it again changes nothing."""
+    from app.demo import DEMO_PASSWORD, seed
+
+    created = seed()
+    db.session.commit()
+    click.echo(f"Demo data: {created} new records." if created else "Demo data already present.")
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for user in db.session.scalars(db.select(User).order_by(User.role, User.email)):
+        click.echo(f"  {user.role:8} {user.email}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
+def worker(once: bool, interval: float) -> None:
+    """Send the outbox's mail with retries (SMTP, or instance/outbox/ without MAIL_SERVER)."""
+    from app.mail.transport import transport_from_config
+    from app.mail.worker import run_worker
+
+    run_worker(transport_from_config(current_app.config), interval=interval, once=once)
+
+
+def init_app(app: Flask) -> None:
+    for command in (create_admin, seed_demo, worker):
+        app.cli.add_command(command)

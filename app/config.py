@@ -1,0 +1,99 @@
+"""Settings read from the environment, with safe development defaults.
+
+In development a ``.env`` file beside ``pyproject.toml`` is loaded by ``create_app``.
+Production must set at least ``SECRET_KEY``, ``DATABASE_URL`` and ``TRUSTED_HOSTS``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = PROJECT_ROOT / "instance"
+DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 (used only with FLASK_DEBUG)
+
+
+def normalise_database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver this project ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+class Config:
+    """Built from the environment at app creation time, never at import time."""
+
+    def __init__(self) -> None:
+        debug = _bool("FLASK_DEBUG", False)
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if debug else None)
+        self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'app.db'}")
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.HUB_NAME = os.environ.get("HUB_NAME", "Industry Hub Rhein-Kreis")
+        self.HUB_EMAIL = os.environ.get("HUB_EMAIL", "beratung@hub.example")
+
+        # Language and time
+        self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "de")
+        self.LANGUAGES = {"de": "Deutsch", "en": "English"}
+        self.DEFAULT_TIMEZONE = os.environ.get("DEFAULT_TIMEZONE", "Europe/Berlin")
+        self.BABEL_DEFAULT_TIMEZONE = self.DEFAULT_TIMEZONE
+
+        # Requests, cookies, sessions
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS", "localhost,127.0.0.1") or None
+        self.MAX_CONTENT_LENGTH = 1024 * 1024
+        self.MAX_FORM_MEMORY_SIZE = 512 * 1024
+        self.MAX_FORM_PARTS = 200
+        secure = _bool("SECURE_COOKIES", not debug)
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = secure
+        self.PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=30)
+        self.REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
+        self.WTF_CSRF_TIME_LIMIT = 8 * 3600
+        self.WTF_CSRF_SSL_STRICT = secure
+        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
+        self.SERVER_NAME = os.environ.get("SERVER_NAME")  # needed by the worker for links
+
+        # Tokens in e-mailed links
+        self.EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
+        self.RESET_TOKEN_MAX_AGE = timedelta(hours=1)
+        self.INVITE_TOKEN_MAX_AGE = timedelta(days=7)
+
+        # Rate limits (memory in development, Redis when REDIS_URL is set)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+        self.MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "5 per minute;20 per hour")
+
+        # Mail: without MAIL_SERVER the worker prints and writes to instance/outbox/
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
+        self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", self.HUB_EMAIL)
+        self.MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_PATH / "outbox"))
+        self.MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+        self.MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))

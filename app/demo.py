@@ -1,0 +1,134 @@
+"""Demo data: a believable hub on the Lower Rhine, for ``flask seed-demo``.
+
+Idempotent: every record is found by its natural key (slug, e-mail, name) before it is
+created, so running the command again creates nothing.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Advisor, Organisation, Role, Topic, User
+from app.models.types import utcnow
+
+DEMO_PASSWORD = "Sprechstunde-Demo-2026"  # noqa: S105 (demo data, printed by seed-demo)
+
+TOPICS = [
+    ("digitalisierung", "Digitalisierung", "Digitalisation",
+     "Prozesse, Werkzeuge und Kompetenzen für den digitalen Wandel im Betrieb.",
+     "Processes, tools and skills for the digital change in your business."),
+    ("nachhaltige-geschaeftsmodelle", "Nachhaltige Geschäftsmodelle", "Sustainable business models",
+     "Digitale und nachhaltige Geschäftsmodelle entwickeln – mit Canvas und Kennzahlen.",
+     "Designing digital and sustainable business models, with canvases and metrics."),
+    ("datenstrategie", "Datenstrategie", "Data strategy",
+     "Welche Daten Sie haben, was sie wert sind und wie Sie sie nutzen.",
+     "What data you have, what it is worth and how to use it."),
+    ("industrie-4-0", "Industrie 4.0 / IoT", "Industry 4.0 / IoT",
+     "Vernetzte Anlagen, Sensorik, Retrofit und vorausschauende Wartung.",
+     "Connected plants, sensors, retrofitting and predictive maintenance."),
+    ("foerdermittel", "Fördermittel", "Funding",
+     "Förderprogramme von Land, Bund und EU finden und erfolgreich beantragen.",
+     "Finding state, federal and EU funding programmes and applying successfully."),
+    ("datenschutz", "Datenschutz", "Data protection",
+     "DSGVO-konforme Digitalprojekte, von der Cloud bis zur KI.",
+     "GDPR-compliant digital projects, from the cloud to AI."),
+]  # fmt: skip
+
+ADVISORS = [
+    ("katharina.brandt@industryhub.example", "Dr. Katharina Brandt",
+     "Digitalisierung & Industrie 4.0", "Digitalisation & Industry 4.0",
+     "Chemieingenieurin, zehn Jahre Prozessdigitalisierung in der Spezialchemie.",
+     "Chemical engineer, ten years of process digitalisation in speciality chemicals.",
+     ["digitalisierung", "industrie-4-0"]),
+    ("mehmet.yilmaz@industryhub.example", "Mehmet Yılmaz",
+     "Daten & Datenschutz", "Data & data protection",
+     "Data Engineer und zertifizierter Datenschutzbeauftragter.",
+     "Data engineer and certified data protection officer.",
+     ["datenstrategie", "datenschutz"]),
+    ("julia.hoffmann@industryhub.example", "Julia Hoffmann",
+     "Nachhaltige Geschäftsmodelle", "Sustainable business models",
+     "Begleitet Mittelständler und Start-ups vom Canvas bis zum Förderantrag.",
+     "Takes SMEs and start-ups from the canvas to the funding application.",
+     ["nachhaltige-geschaeftsmodelle", "foerdermittel"]),
+    ("thomas.becker@industryhub.example", "Thomas Becker",
+     "Produktion & Retrofit", "Production & retrofitting",
+     "Maschinenbaumeister; bringt Bestandsanlagen ins Netz.",
+     "Master machinist; connects existing machines to the network.",
+     ["industrie-4-0", "digitalisierung", "foerdermittel"]),
+]  # fmt: skip
+
+ORGANISATIONS = [
+    ("Rheinchem Spezialchemie GmbH", "Chemie", "Dormagen", "250+",
+     [("andreas.krueger@rheinchem.example", "Andreas Krüger"),
+      ("sabine.wolf@rheinchem.example", "Sabine Wolf")]),
+    ("Schreinerei Lehmann", "Handwerk", "Neuss", "1-9",
+     [("markus@schreinerei-lehmann.example", "Markus Lehmann")]),
+    ("Flowbit Sensorik GmbH", "Start-up / IoT", "Köln", "10-49",
+     [("lea.schubert@flowbit.example", "Lea Schubert")]),
+]  # fmt: skip
+
+ADMIN = ("admin@industryhub.example", "Nina Albers")
+
+
+def _user(
+    email: str, name: str, role: Role, organisation: Organisation | None = None
+) -> tuple[User, bool]:
+    user = User.by_email(email)
+    if user is not None:
+        return user, False
+    user = User(
+        email=email,
+        name=name,
+        role=role.value,
+        organisation=organisation,
+        email_verified_at=utcnow(),
+    )
+    user.set_password(DEMO_PASSWORD)
+    db.session.add(user)
+    return user, True
+
+
+def seed() -> int:
+    """Create what is missing; return how many records were new."""
+    created = 0
+    topics: dict[str, Topic] = {topic.slug: topic for topic in db.session.scalars(sa.select(Topic))}
+    for position, (slug, name_de, name_en, text_de, text_en) in enumerate(TOPICS):
+        if slug not in topics:
+            topics[slug] = Topic(
+                slug=slug, name_de=name_de, name_en=name_en,
+                description_de=text_de, description_en=text_en, position=position,
+            )  # fmt: skip
+            db.session.add(topics[slug])
+            created += 1
+
+    _, new = _user(*ADMIN, Role.ADMIN)
+    created += new
+    for email, name, title_de, title_en, bio_de, bio_en, slugs in ADVISORS:
+        user, new = _user(email, name, Role.ADVISOR)
+        if new:
+            db.session.add(
+                Advisor(
+                    user=user,
+                    title_de=title_de,
+                    title_en=title_en,
+                    bio_de=bio_de,
+                    bio_en=bio_en,
+                    topics=[topics[slug] for slug in slugs],
+                )
+            )
+            created += 2
+
+    for org_name, industry, city, size, members in ORGANISATIONS:
+        organisation = db.session.scalar(
+            sa.select(Organisation).where(Organisation.name == org_name)
+        )
+        if organisation is None:
+            organisation = Organisation(name=org_name, industry=industry, city=city, size=size)
+            db.session.add(organisation)
+            created += 1
+        for email, name in members:
+            _, new = _user(email, name, Role.CLIENT, organisation)
+            created += new
+    db.session.flush()
+    return created

@@ -1,0 +1,78 @@
+"""Error pages that speak the user's language, as a page or as an HTMX fragment."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+from app.web import render, wants_fragment
+
+# The statuses users meet, each with a headline and an explanation.
+MESSAGES = {
+    400: (_l("Ungültige Anfrage"), _l("Die Anfrage konnte nicht verarbeitet werden.")),
+    403: (_l("Kein Zugriff"), _l("Sie haben keine Berechtigung für diese Seite.")),
+    404: (_l("Seite nicht gefunden"), _l("Diese Seite gibt es nicht (mehr).")),
+    405: (_l("Nicht erlaubt"), _l("Diese Aktion ist hier nicht möglich.")),
+    413: (
+        _l("Zu viele Daten"),
+        _l("Die gesendeten Daten sind zu groß. Bitte kürzen Sie Ihre Eingabe."),
+    ),
+    429: (
+        _l("Zu viele Versuche"),
+        _l("Bitte warten Sie einen Moment und versuchen Sie es dann erneut."),
+    ),
+    500: (
+        _l("Etwas ist schiefgelaufen"),
+        _l("Ein unerwarteter Fehler ist aufgetreten. Wir kümmern uns darum."),
+    ),
+}
+CSRF_MESSAGE = (
+    _l("Sitzung abgelaufen"),
+    _l(
+        "Das Formular war zu lange geöffnet. "
+        "Bitte laden Sie die Seite neu und senden Sie es erneut."
+    ),
+)
+
+
+def render_error(status: int, title: str, message: str) -> Response:
+    response = render(
+        "errors/error.html", block="error", status=status, title=title, message=message
+    )
+    if wants_fragment():
+        # The error goes to the page's alert region, not into the form that asked.
+        response.headers["HX-Retarget"] = "#alerts"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def handle_http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    title, message = MESSAGES.get(status, (error.name, error.description))
+    return render_error(status, str(title), str(message))
+
+
+def handle_csrf_error(error: CSRFError) -> Response:
+    title, message = CSRF_MESSAGE
+    return render_error(400, str(title), str(message))
+
+
+def handle_unexpected_error(error: InternalServerError) -> Response:
+    db.session.rollback()
+    current_app.logger.error(
+        "unhandled error on %s %s",
+        request.method,
+        request.path,
+        exc_info=error.original_exception,
+    )
+    title, message = MESSAGES[500]
+    return render_error(500, str(title), str(message))
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(InternalServerError, handle_unexpected_error)
+    app.register_error_handler(HTTPException, handle_http_error)

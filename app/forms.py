@@ -1,0 +1,92 @@
+"""Validators with messages in the user's language, shared by every form.
+
+WTForms' own messages are English; ours go through Babel so a German user reads German.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import Field, Form, ValidationError
+from wtforms.validators import DataRequired, Email, Length
+
+from app.i18n import is_known_locale, is_known_timezone
+
+COMMON_PASSWORDS = frozenset(
+    [
+        "passwort",
+        "passwort1",
+        "passwort123",
+        "password",
+        "password1",
+        "password123",
+        "1234567890",
+        "123456789",
+        "12345678",
+        "qwertzuiop",
+        "qwertyuiop",
+        "hallo12345",
+        "sommer2024",
+        "sommer2025",
+        "sommer2026",
+        "winter2025",
+        "letmein123",
+        "willkommen",
+        "willkommen1",
+        "iloveyou1",
+        "abc123456",
+        "geheim1234",
+        "admin12345",
+    ]
+)
+PASSWORD_MIN_LENGTH = 10
+
+
+def required():
+    return DataRequired(message=_l("Bitte füllen Sie dieses Feld aus."))
+
+
+def email_address():
+    return [
+        required(),
+        Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+        Email(
+            message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@firma.de."),
+            check_deliverability=False,
+        ),
+    ]
+
+
+def max_length(limit: int):
+    return Length(max=limit, message=_l("Bitte höchstens %(max)d Zeichen.", max=limit))
+
+
+def strong_password(form: Form, field: Field) -> None:
+    """At least 10 characters, not a well-known password, not the e-mail address."""
+    password = field.data or ""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        raise ValidationError(
+            _l(
+                "Das Passwort muss mindestens %(min)d Zeichen lang sein.",
+                min=PASSWORD_MIN_LENGTH,
+            )
+        )
+    if len(password) > 128:
+        raise ValidationError(_l("Das Passwort darf höchstens 128 Zeichen lang sein."))
+    email = getattr(getattr(form, "email", None), "data", None) or ""
+    local_part = email.partition("@")[0].lower()
+    if password.lower() in COMMON_PASSWORDS or (
+        len(local_part) >= 4 and local_part in password.lower()
+    ):
+        raise ValidationError(
+            _l("Dieses Passwort ist zu leicht zu erraten. Bitte wählen Sie ein anderes.")
+        )
+
+
+def known_locale(form: Form, field: Field) -> None:
+    if not is_known_locale(field.data):
+        raise ValidationError(_l("Diese Sprache wird nicht angeboten."))
+
+
+def known_timezone(form: Form, field: Field) -> None:
+    if not is_known_timezone(field.data):
+        raise ValidationError(_l("Unbekannte Zeitzone. Bitte wählen Sie eine aus der Liste."))

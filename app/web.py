@@ -1,0 +1,64 @@
+"""Page or fragment: how every view answers browsers and HTMX alike.
+
+A view renders one template. A plain request (or an ``hx-boost`` navigation, which swaps the
+whole body) gets the full page; an HTMX request aimed at part of the page gets the named
+block of the same template plus the flash messages as an out-of-band swap. Redirects after
+an HTMX request become ``HX-Redirect`` so a whole page never lands inside a target.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, render_template, request, url_for
+from jinja2_fragments.flask import render_blocks
+
+ALERTS_BLOCK = "alerts"
+
+
+def wants_fragment() -> bool:
+    """True for HTMX requests that swap part of a page, not the whole body."""
+    hx = getattr(request, "htmx", None)
+    return bool(hx) and not hx.boosted and not hx.history_restore_request
+
+
+def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
+    """Render ``template`` whole, or only ``block`` (and the alerts) for an HTMX swap."""
+    if wants_fragment():
+        html = render_blocks(template, [block, ALERTS_BLOCK], fragment=True, **context)
+    else:
+        html = render_template(template, fragment=False, **context)
+    return Response(html, status=status, mimetype="text/html")
+
+
+def is_safe_redirect_target(target: str | None) -> bool:
+    """Only same-site paths: ``/konto``, never ``//evil.example`` or ``https://…``."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_target(default_endpoint: str = "main.index") -> str:
+    """Where to go after a form: a safe ``next`` parameter, else ``default_endpoint``."""
+    target = request.values.get("next")
+    return target if is_safe_redirect_target(target) else url_for(default_endpoint)
+
+
+def _htmx_conventions(response: Response) -> Response:
+    if response.mimetype == "text/html":
+        response.vary.add("HX-Request")
+    hx = getattr(request, "htmx", None)
+    if hx and not hx.boosted and response.status_code in (301, 302, 303, 307, 308):
+        location = response.headers["Location"]
+        response.status_code = 200
+        response.headers["HX-Redirect"] = location
+        del response.headers["Location"]
+        response.set_data(b"")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_htmx_conventions)

@@ -1,0 +1,49 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // CSRF: every HTMX request carries the token from the <meta> tag (DESIGN.md §6).
+  document.addEventListener("htmx:configRequest", function (event) {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) {
+      event.detail.headers["X-CSRFToken"] = meta.content;
+    }
+  });
+
+  // Remember the browser's time zone, used when the profile has none.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    }
+  } catch (e) {
+    // Old browsers without Intl: the hub's default zone is used.
+  }
+
+  // After a form comes back with errors, put the keyboard on the first one.
+  function focusFirstError(root) {
+    var invalid = root.querySelector('[aria-invalid="true"]');
+    if (invalid) {
+      invalid.focus();
+    }
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    focusFirstError(event.detail.elt);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    focusFirstError(document);
+  });
+
+  // A request that never reached the server gets a message instead of silence.
+  document.addEventListener("htmx:sendError", function () {
+    var alerts = document.getElementById("alerts");
+    if (alerts) {
+      var message = document.createElement("p");
+      message.className = "alert alert-error";
+      message.textContent = document.documentElement.lang === "en"
+        ? "The server could not be reached. Please check your connection and try again."
+        : "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Verbindung und versuchen Sie es erneut.";
+      alerts.replaceChildren(message);
+    }
+  });
+})();
