@@ -1,0 +1,57 @@
+# Two commands: `make run` sets everything up and serves the site; `make test` checks it.
+VENV     ?= .venv
+PYTHON   ?= python3.11
+PY       := $(VENV)/bin/python
+FLASK    := $(VENV)/bin/flask --app wsgi
+RUFF     := $(VENV)/bin/ruff
+PORT     ?= 5000
+HTMX     := 2.0.11
+
+.PHONY: run install test lint format pytest translations extract-messages vendor clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+# A development .env with a fresh random SECRET_KEY, written once and never overwritten.
+.env:
+	@printf 'FLASK_DEBUG=1\nSECRET_KEY=%s\n' "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" > $@
+	@echo "wrote .env (development settings; see README for the others)"
+
+run: install .env
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+	@echo "Site: http://127.0.0.1:$(PORT)  (mail is printed here and kept in instance/outbox/)"
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --port $(PORT)
+
+test: install lint pytest
+
+pytest:
+	$(VENV)/bin/pytest
+
+lint:
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format:
+	$(RUFF) check --fix .
+	$(RUFF) format .
+
+translations:
+	$(VENV)/bin/pybabel compile -d app/translations --statistics
+
+extract-messages:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output --omit-header .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header --ignore-obsolete
+
+# Re-vendor htmx from the npm registry (the copy in static/vendor is committed).
+vendor:
+	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX) && tar xzf htmx.org-$(HTMX).tgz \
+	  && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx-$(HTMX)/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
