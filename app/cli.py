@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from app.auth import service
 from app.extensions import db
@@ -12,6 +13,7 @@ from app.models import Role, User
 
 
 @click.command("create-admin")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.password_option(help="At least 10 characters.")
@@ -32,6 +34,7 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Fill the database with a believable hub; running it again changes nothing."""
     from app.demo import DEMO_PASSWORD, seed
@@ -45,6 +48,7 @@ def seed_demo() -> None:
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker(once: bool, interval: float) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.extensions import db
 from app.web import render, wants_fragment
@@ -55,6 +55,11 @@ def handle_http_error(error: HTTPException) -> Response:
     return render_error(status, str(title), str(message))
 
 
+def handle_untrusted_host(error: SecurityError) -> Response:
+    """No page can be built for a host we do not serve: its URLs would be wrong."""
+    return Response("Bad Request: unknown host", status=400, mimetype="text/plain")
+
+
 def handle_csrf_error(error: CSRFError) -> Response:
     title, message = CSRF_MESSAGE
     return render_error(400, str(title), str(message))
@@ -73,6 +78,7 @@ def handle_unexpected_error(error: InternalServerError) -> Response:
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(SecurityError, handle_untrusted_host)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(InternalServerError, handle_unexpected_error)
     app.register_error_handler(HTTPException, handle_http_error)

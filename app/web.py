@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request, url_for
-from jinja2_fragments.flask import render_blocks
+from jinja2_fragments.flask import render_block
 
 ALERTS_BLOCK = "alerts"
 
@@ -25,7 +25,9 @@ def wants_fragment() -> bool:
 def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
     """Render ``template`` whole, or only ``block`` (and the alerts) for an HTMX swap."""
     if wants_fragment():
-        html = render_blocks(template, [block, ALERTS_BLOCK], fragment=True, **context)
+        html = render_block(template, block, fragment=True, **context) + render_block(
+            "base.html", ALERTS_BLOCK, fragment=True
+        )
     else:
         html = render_template(template, fragment=False, **context)
     return Response(html, status=status, mimetype="text/html")

@@ -1,0 +1,162 @@
+"""The ground every page stands on: pages vs fragments, headers, errors, health."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from tests.conftest import HX, app_config
+
+
+def test_home_presents_the_hub(client, make):
+    page = client.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert '<html lang="de">' in html
+    assert "Beratung buchen" in html
+    assert "Geschäftsmodell-Canvas starten" in html
+    assert '<main id="main"' in html and 'href="#main"' in html  # landmark and skip link
+
+
+def test_home_lists_topics_and_advisors(client, app, runner):
+    runner.invoke(args=["seed-demo"])
+    html = client.get("/").get_data(as_text=True)
+    assert "Nachhaltige Geschäftsmodelle" in html
+    assert "Dr. Katharina Brandt" in html
+
+
+@pytest.mark.parametrize("path", ["/impressum", "/datenschutz"])
+def test_legal_pages_exist(client, path):
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Dormagen" in page.get_data(as_text=True)
+
+
+def test_full_page_for_browsers_and_fragment_for_htmx(client, htmx_client):
+    page = client.get("/konto/anmelden")
+    fragment = htmx_client.get("/konto/anmelden")
+    assert "<html" in page.get_data(as_text=True)
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body
+    assert 'id="login-form"' in body
+    assert 'id="alerts"' in body and 'hx-swap-oob="true"' in body
+    assert "HX-Request" in page.headers["Vary"]
+    assert "HX-Request" in fragment.headers["Vary"]
+
+
+def test_boosted_navigation_gets_the_whole_page(client):
+    page = client.get("/konto/anmelden", headers={**HX, "HX-Boosted": "true"})
+    assert "<html" in page.get_data(as_text=True)
+
+
+def test_redirect_after_htmx_post_becomes_hx_redirect(htmx_client, make):
+    user = make.user()
+    response = htmx_client.submit(
+        "/konto/anmelden", {"email": user.email, "password": "Korrekt-Pferd-Batterie-9"}
+    )
+    assert response.status_code == 200
+    assert response.headers["HX-Redirect"] == "/"
+    assert "Location" not in response.headers
+
+
+def test_security_headers_forbid_inline_script_and_framing(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    html = response.get_data(as_text=True)
+    assert "<script>" not in html and " hx-on" not in html and "style=" not in html
+
+
+def test_htmx_is_vendored_and_configured(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "/static/vendor/htmx-2.0.11/htmx.min.js" in html
+    assert '"allowEval":false' in html and '"selfRequestsOnly":true' in html
+    assert '"historyCacheSize":0' in html and '"includeIndicatorStyles":false' in html
+    with client.get("/static/vendor/htmx-2.0.11/htmx.min.js") as script:
+        assert script.status_code == 200
+        assert script.get_data(as_text=True).startswith("var htmx=")
+
+
+def test_unknown_page_is_a_friendly_404(client, htmx_client):
+    page = client.get("/gibt-es-nicht")
+    assert page.status_code == 404
+    assert "Seite nicht gefunden" in page.get_data(as_text=True)
+    fragment = htmx_client.get("/gibt-es-nicht")
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.get_data(as_text=True)
+    assert fragment.headers["HX-Retarget"] == "#alerts"
+
+
+def test_post_without_csrf_token_is_refused_with_a_reload_hint(client):
+    response = client.post("/konto/anmelden", data={"email": "a@b.de", "password": "x"})
+    assert response.status_code == 400
+    assert "Bitte laden Sie die Seite neu" in response.get_data(as_text=True)
+
+
+def test_htmx_post_sends_csrf_token_as_header(htmx_client, make):
+    user = make.user()
+    token = htmx_client.csrf_token()
+    response = htmx_client.post(
+        "/konto/anmelden",
+        data={"email": user.email, "password": "Korrekt-Pferd-Batterie-9"},
+        headers={**HX, "X-CSRFToken": token},
+    )
+    assert response.headers["HX-Redirect"] == "/"
+
+
+def test_oversized_body_gets_413_not_500(client):
+    response = client.post("/konto/anmelden", data={"email": "x" * (2 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "zu groß" in response.get_data(as_text=True)
+
+
+def test_untrusted_host_is_refused(client):
+    response = client.get("/", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+
+
+def test_unexpected_error_renders_500_page(app, client):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert "Etwas ist schiefgelaufen" in response.get_data(as_text=True)
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_gone(tmp_path):
+    app = create_app(app_config("postgresql://nobody@127.0.0.1:1/none"))
+    app.logger.disabled = True
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_production_cookies_are_secure(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_HTTPONLY"] is True
+    assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["MAX_CONTENT_LENGTH"] == 1024 * 1024
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": None})
