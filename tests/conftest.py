@@ -42,6 +42,20 @@ def needs_service(hint: str) -> None:
     pytest.skip(hint)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``postgres`` test a PostgreSQL feature: run them only on PostgreSQL."""
+    sqlite_only = [
+        item
+        for item in items
+        if item.get_closest_marker("postgres")
+        and getattr(item, "callspec", None)
+        and item.callspec.params.get("database_url") == "sqlite"
+    ]
+    if sqlite_only:
+        config.hook.pytest_deselected(items=sqlite_only)
+        items[:] = [item for item in items if item not in sqlite_only]
+
+
 def app_config(database_url: str, **overrides) -> dict:
     return {
         "TESTING": True,

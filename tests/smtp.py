@@ -9,8 +9,17 @@ from aiosmtpd.controller import Controller
 
 
 class _Collector:
+    """Keeps every accepted message, parsed, in arrival order."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        """Like a real server, refuse mailboxes that do not exist (here: the .invalid TLD)."""
+        if address.endswith(".invalid"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))

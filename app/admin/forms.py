@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf
 
 from app.forms import email_address, max_length, required
@@ -15,8 +15,8 @@ class StaffUserForm(FlaskForm):
     role = SelectField(
         _l("Rolle"),
         choices=[
-            (Role.ADVISOR.value, _l("Beraterin / Berater")),
-            (Role.ADMIN.value, _l("Administration")),
+            SelectChoice(Role.ADVISOR.value, _l("Beraterin / Berater")),
+            SelectChoice(Role.ADMIN.value, _l("Administration")),
         ],
         validators=[
             AnyOf(

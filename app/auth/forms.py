@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import EqualTo, Optional
 
 from app.forms import (
@@ -55,7 +62,7 @@ class RegistrationForm(PasswordPair, FlaskForm):
     city = StringField(_l("Ort"), validators=[Optional(), max_length(120)])
     size = SelectField(
         _l("Unternehmensgröße"),
-        choices=list(SIZE_LABELS.items()),
+        choices=[SelectChoice(value, label) for value, label in SIZE_LABELS.items()],
         default=OrganisationSize.MICRO.value,
         validate_choice=False,
     )
@@ -105,7 +112,7 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
     locale = SelectField(
         _l("Sprache"),
-        choices=[("de", "Deutsch"), ("en", "English")],
+        choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
         validators=[known_locale],
         validate_choice=False,
     )
@@ -118,7 +125,10 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+        self.timezone.choices = [
+            SelectChoice(name, name.replace("_", " "), optgroup=name.partition("/")[0] or None)
+            for name in timezone_names()
+        ]
 
 
 class InviteColleagueForm(FlaskForm):

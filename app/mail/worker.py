@@ -91,19 +91,22 @@ def run_worker(transport: Transport, interval: float, once: bool = False) -> Non
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    while True:
-        report = deliver_due(transport)
-        if report.sent or report.retrying or report.failed:
-            current_app.logger.info(
-                "outbox: %d sent, %d to retry, %d failed",
-                report.sent,
-                report.retrying,
-                report.failed,
-            )
-        if once or stopping:
-            return
-        deadline = time.monotonic() + interval
-        while not stopping and time.monotonic() < deadline:
-            time.sleep(0.2)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while True:
+            report = deliver_due(transport)
+            if report.sent or report.retrying or report.failed:
+                current_app.logger.info(
+                    "outbox: %d sent, %d to retry, %d failed",
+                    report.sent,
+                    report.retrying,
+                    report.failed,
+                )
+            if once or stopping:
+                return
+            deadline = time.monotonic() + interval
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

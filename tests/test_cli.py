@@ -1,0 +1,82 @@
+"""Commands a newcomer and an operator run: seed-demo, create-admin, worker."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Advisor, Organisation, OutboxMessage, Role, Topic, User
+
+
+def counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {
+            model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+            for model in (User, Organisation, Advisor, Topic)
+        }
+
+
+def test_seed_demo_builds_a_believable_hub_and_is_idempotent(app, runner):
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0, first.output
+    assert "admin@industryhub.example" in first.output
+    assert "Sprechstunde-Demo-2026" in first.output
+    after_first = counts(app)
+    assert after_first["Topic"] == 6
+    assert 3 <= after_first["Advisor"] <= 4
+    assert 2 <= after_first["Organisation"] <= 3
+    with app.app_context():
+        slugs = set(db.session.scalars(sa.select(Topic.slug)))
+        assert {"digitalisierung", "datenschutz", "foerdermittel"} <= slugs
+        roles = set(db.session.scalars(sa.select(User.role)))
+        assert roles == {"client", "advisor", "admin"}
+
+    second = runner.invoke(args=["seed-demo"])
+    assert second.exit_code == 0
+    assert "already present" in second.output
+    assert counts(app) == after_first
+
+
+def test_demo_users_can_log_in(runner, auth):
+    runner.invoke(args=["seed-demo"])
+    response = auth.login("andreas.krueger@rheinchem.example", "Sprechstunde-Demo-2026")
+    assert response.status_code == 302
+
+
+def test_create_admin(app, runner, auth):
+    result = runner.invoke(
+        args=["create-admin", "--email", "Chefin@Hub.example", "--name", "Nina Albers"],
+        input="Ein-Langes-Passwort-1\nEin-Langes-Passwort-1\n",
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        admin = User.by_email("chefin@hub.example")
+        assert admin.role == Role.ADMIN and admin.is_verified
+    assert auth.login("chefin@hub.example", "Ein-Langes-Passwort-1").status_code == 302
+
+
+def test_create_admin_refuses_a_taken_address_and_a_short_password(runner, make):
+    make.user("chefin@hub.example")
+    taken = runner.invoke(
+        args=["create-admin", "--email", "chefin@hub.example", "--name", "X"],
+        input="Ein-Langes-Passwort-1\nEin-Langes-Passwort-1\n",
+    )
+    assert taken.exit_code != 0
+    assert "exists already" in taken.output
+    short = runner.invoke(
+        args=["create-admin", "--email", "neu@hub.example", "--name", "X"], input="kurz\nkurz\n"
+    )
+    assert short.exit_code != 0
+    assert "at least 10 characters" in short.output
+
+
+def test_worker_once_sends_what_is_due(app, runner, client, smtp_server):
+    app.config.update(smtp_server.config())
+    client.submit("/konto/passwort-vergessen", {"email": "nobody@firma.example"})
+    runner.invoke(args=["seed-demo"])
+    client.submit("/konto/passwort-vergessen", {"email": "lea.schubert@flowbit.example"})
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert [m["To"] for m in smtp_server.messages] == ["lea.schubert@flowbit.example"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(OutboxMessage.sent_at)) is not None
