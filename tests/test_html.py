@@ -28,9 +28,9 @@ class PageAudit(HTMLParser):
             self.label_targets.add(attributes["for"])
         if tag in {"input", "select", "textarea"} and attributes.get("type") != "hidden":
             self.fields.append(attributes)
-        if any(name in attributes for name in ("hx-get", "hx-post", "hx-put", "hx-delete")):
-            if "hx-target" not in attributes:
-                self.htmx_without_target.append(attributes)
+        requests = any(name in attributes for name in ("hx-get", "hx-post", "hx-put", "hx-delete"))
+        if requests and "hx-target" not in attributes:
+            self.htmx_without_target.append(attributes)
         if tag == "script" and "src" not in attributes:
             self.inline.append("<script> without src")
         self.inline += [name for name in attributes if name.startswith(("on", "hx-on", "style"))]
