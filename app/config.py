@@ -54,6 +54,8 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = self.DEFAULT_TIMEZONE
 
         # Requests, cookies, sessions
+        # How many reverse proxies (e.g. nginx) stand in front and set X-Forwarded-*.
+        self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS", "localhost,127.0.0.1") or None
         self.MAX_CONTENT_LENGTH = 1024 * 1024
         self.MAX_FORM_MEMORY_SIZE = 512 * 1024
