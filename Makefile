@@ -45,8 +45,8 @@ translations:
 	$(VENV)/bin/pybabel compile -d app/translations --statistics
 
 extract-messages:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output --omit-header .
-	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-location --omit-header --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --no-wrap
 
 # Re-vendor htmx from the npm registry (the copy in static/vendor is committed).
 vendor:

@@ -39,7 +39,7 @@ def test_mail_is_rendered_in_the_recipients_language(app):
     german = stored(app, queue(app, "a@firma.example"))
     english = stored(app, queue(app, "b@firma.example", locale="en"))
     assert german.subject == "Bitte bestätigen Sie Ihre E-Mail-Adresse"
-    assert english.subject == "Please confirm your e-mail address"
+    assert english.subject == "Please confirm your email address"
     assert "https://hub.example/x" in english.body_text
     assert '<a href="https://hub.example/x">' in english.body_html
 
