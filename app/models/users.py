@@ -6,6 +6,7 @@ import contextlib
 import secrets
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -18,8 +19,12 @@ from app.models.types import UTCDateTime, utcnow
 
 # OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1.
 password_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-# Verified against when the e-mail is unknown, so a login takes as long either way.
-_DUMMY_HASH = password_hasher.hash(secrets.token_urlsafe(16))
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so a login takes as long either way."""
+    return password_hasher.hash(secrets.token_urlsafe(16))
 
 
 class Role(StrEnum):
@@ -115,7 +120,7 @@ class User(UserMixin, db.Model):
     def spend_password_check_time(password: str) -> None:
         """Verify against a dummy hash so unknown e-mails answer as slowly as known ones."""
         with contextlib.suppress(VerificationError):
-            password_hasher.verify(_DUMMY_HASH, password)
+            password_hasher.verify(_dummy_hash(), password)
 
     @classmethod
     def by_email(cls, email: str) -> User | None:
