@@ -36,9 +36,10 @@ def stored_user(app, email: str) -> User | None:
 
 
 def test_registration_creates_organisation_and_unverified_user(app, client, outbox):
-    page = client.submit("/konto/registrieren", REGISTRATION)
-    assert page.status_code == 200
-    assert "Bitte prüfen Sie Ihr Postfach" in page.get_data(as_text=True)
+    answer = client.submit("/konto/registrieren", REGISTRATION)
+    assert answer.headers["Location"] == "/konto/postfach"
+    page = client.get("/konto/postfach").get_data(as_text=True)
+    assert "Bitte prüfen Sie Ihr Postfach" in page
     user = stored_user(app, "andrea.schmitz@rheinchem.example")
     assert user.email == "andrea.schmitz@rheinchem.example"  # stored lower-case
     assert user.role == Role.CLIENT
@@ -58,11 +59,13 @@ def test_registration_creates_organisation_and_unverified_user(app, client, outb
 
 
 def test_registering_a_taken_address_answers_the_same_and_tells_the_owner(client, make, outbox):
+    fresh = client.submit("/konto/registrieren", {**REGISTRATION, "email": "neu@firma.example"})
     owner = make.user("andrea.schmitz@rheinchem.example")
-    page = client.submit("/konto/registrieren", REGISTRATION)
-    assert page.status_code == 200
-    assert "Bitte prüfen Sie Ihr Postfach" in page.get_data(as_text=True)
-    [mail] = outbox()
+    taken = client.submit("/konto/registrieren", REGISTRATION)
+    assert taken.status_code == fresh.status_code == 302
+    assert taken.headers["Location"] == fresh.headers["Location"] == "/konto/postfach"
+    assert taken.get_data() == fresh.get_data()
+    [mail] = outbox(owner.email)
     assert mail.to_address == owner.email
     assert mail.subject == "Sie haben bereits ein Konto"
 
@@ -97,8 +100,8 @@ def test_bad_registration_input_is_explained_and_keeps_what_was_typed(
 
 
 def test_honeypot_filled_by_a_bot_creates_nothing(app, client, outbox):
-    page = client.submit("/konto/registrieren", {**REGISTRATION, "website": "http://spam"})
-    assert "Bitte prüfen Sie Ihr Postfach" in page.get_data(as_text=True)
+    answer = client.submit("/konto/registrieren", {**REGISTRATION, "website": "http://spam"})
+    assert answer.headers["Location"] == "/konto/postfach"
     assert stored_user(app, REGISTRATION["email"]) is None
     assert outbox() == []
 
@@ -233,7 +236,9 @@ def test_reset_answers_the_same_for_unknown_addresses(client, make, outbox):
     user = make.user()
     known = client.submit("/konto/passwort-vergessen", {"email": user.email})
     unknown = client.submit("/konto/passwort-vergessen", {"email": "nobody@firma.example"})
-    assert known.get_data(as_text=True) == unknown.get_data(as_text=True)
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"] == "/konto/postfach"
+    assert known.get_data() == unknown.get_data()
     assert [mail.to_address for mail in outbox()] == [user.email]
 
 

@@ -39,7 +39,13 @@ def _invalid_link(error: InvalidToken) -> str:
     return _("Dieser Link ist ungültig. Bitte prüfen Sie, ob er vollständig kopiert wurde.")
 
 
-def _check_mail_page():
+def _to_check_mail():
+    return redirect(url_for("auth.check_mail"))
+
+
+@bp.get("/postfach")
+def check_mail():
+    """Where every mail-sending form ends: the same words whether or not anything was sent."""
     return render("auth/check_mail.html")
 
 
@@ -68,7 +74,7 @@ def register():
             invitation=invitation,
         )
     if form.website.data:  # the honeypot: answer as if all went well
-        return _check_mail_page()
+        return _to_check_mail()
     fields = {}
     if invitation is None:
         fields = {
@@ -95,7 +101,7 @@ def register():
             "success",
         )
         return redirect(url_for("main.index"))
-    return _check_mail_page()
+    return _to_check_mail()
 
 
 @bp.route("/bestaetigen/<token>")
@@ -126,7 +132,7 @@ def resend_verification():
         if user is not None and not user.is_verified:
             service.send_verification(user)
             db.session.commit()
-        return _check_mail_page()
+        return _to_check_mail()
     return render("auth/resend.html", block="form", status=422 if form.errors else 200, form=form)
 
 
@@ -176,7 +182,7 @@ def forgot_password():
     if form.validate_on_submit():
         service.request_password_reset(form.email.data)
         db.session.commit()
-        return _check_mail_page()
+        return _to_check_mail()
     status = 422 if form.errors else 200
     return render("auth/forgot_password.html", block="form", status=status, form=form)
 
