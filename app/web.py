@@ -33,6 +33,11 @@ def render(template: str, block: str = "content", status: int = 200, **context) 
     return Response(html, status=status, mimetype="text/html")
 
 
+def form_status(form) -> int:
+    """422 for a form sent back with errors (htmx swaps it, per our config), else 200."""
+    return 422 if form.errors else 200
+
+
 def is_safe_redirect_target(target: str | None) -> bool:
     """Only same-site paths: ``/konto``, never ``//evil.example`` or ``https://…``."""
     if not target or not target.startswith("/") or target.startswith("//"):

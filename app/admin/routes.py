@@ -13,7 +13,7 @@ from app.auth import service
 from app.auth.access import role_required
 from app.extensions import db
 from app.models import Advisor, Role, User
-from app.web import render
+from app.web import form_status, render
 
 
 @bp.route("/nutzer", methods=["GET", "POST"])
@@ -42,7 +42,7 @@ def users():
     return render(
         "admin/users.html",
         block="form",
-        status=422 if form.errors else 200,
+        status=form_status(form),
         form=form,
         users=accounts,
     )

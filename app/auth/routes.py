@@ -21,7 +21,7 @@ from app.auth.tokens import InvalidToken
 from app.extensions import db, limiter
 from app.i18n import remember_locale, select_locale, select_timezone
 from app.models import User
-from app.web import redirect_target, render
+from app.web import form_status, redirect_target, render
 
 
 def _login_limit() -> str:
@@ -65,11 +65,10 @@ def register():
     form_class = InvitedRegistrationForm if invitation else RegistrationForm
     form = form_class(email=invitation.email if invitation else None)
     if not form.validate_on_submit():
-        status = 422 if form.errors else 200
         return render(
             "auth/register.html",
             block="form",
-            status=status,
+            status=form_status(form),
             form=form,
             invitation=invitation,
         )
@@ -133,7 +132,7 @@ def resend_verification():
             service.send_verification(user)
             db.session.commit()
         return _to_check_mail()
-    return render("auth/resend.html", block="form", status=422 if form.errors else 200, form=form)
+    return render("auth/resend.html", block="form", status=form_status(form), form=form)
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
@@ -162,8 +161,9 @@ def login():
             db.session.commit()  # a password re-hashed at a higher cost is kept
             flash(_("Sie sind angemeldet."), "success")
             return redirect(redirect_target())
-    status = 422 if form.errors else 200
-    return render("auth/login.html", block="form", status=status, form=form, unverified=unverified)
+    return render(
+        "auth/login.html", block="form", status=form_status(form), form=form, unverified=unverified
+    )
 
 
 @bp.post("/abmelden")
@@ -183,8 +183,7 @@ def forgot_password():
         service.request_password_reset(form.email.data)
         db.session.commit()
         return _to_check_mail()
-    status = 422 if form.errors else 200
-    return render("auth/forgot_password.html", block="form", status=status, form=form)
+    return render("auth/forgot_password.html", block="form", status=form_status(form), form=form)
 
 
 @bp.route("/passwort-neu/<token>", methods=["GET", "POST"])
@@ -206,8 +205,7 @@ def reset_password(token: str):
             "success",
         )
         return redirect(url_for("auth.login", email=user.email))
-    status = 422 if form.errors else 200
-    return render("auth/reset_password.html", block="form", status=status, form=form)
+    return render("auth/reset_password.html", block="form", status=form_status(form), form=form)
 
 
 @bp.route("/profil", methods=["GET", "POST"])
@@ -222,11 +220,10 @@ def profile():
         db.session.commit()
         flash(_("Ihr Profil ist gespeichert."), "success")
         return remember_locale(redirect(url_for("auth.profile")), form.locale.data)
-    status = 422 if form.errors else 200
     return render(
         "auth/profile.html",
         block="profile_form",
-        status=status,
+        status=form_status(form),
         form=form,
         password_form=ChangePasswordForm(formdata=None),
     )
@@ -277,7 +274,7 @@ def organisation():
     return render(
         "auth/organisation.html",
         block="form",
-        status=422 if form.errors else 200,
+        status=form_status(form),
         form=form,
         members=service.organisation_members(current_user.organisation),
     )
