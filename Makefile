@@ -17,6 +17,11 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed translations
 
+# Test-only tools from npm (the Nu HTML Checker); the site itself needs no Node.
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 # A development .env with a fresh random SECRET_KEY, written once and never overwritten.
 .env:
 	@printf 'FLASK_DEBUG=1\nSECRET_KEY=%s\n' "$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))')" > $@
@@ -28,7 +33,7 @@ run: install .env
 	@echo "Site: http://127.0.0.1:$(PORT)  (mail is printed here and kept in instance/outbox/)"
 	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --port $(PORT)
 
-test: install lint pytest
+test: install node_modules/.installed lint pytest
 
 pytest:
 	$(VENV)/bin/pytest

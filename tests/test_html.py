@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 from collections import Counter
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
 from app.extensions import db
 from app.models import Advisor, Role, User
+from tests.conftest import needs_service
 
 
 class PageAudit(HTMLParser):
@@ -21,7 +26,8 @@ class PageAudit(HTMLParser):
         self.inline: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
+        # htmx reads hx-* and data-hx-*; we write the latter, which is valid HTML.
+        attributes = {name.removeprefix("data-"): value for name, value in attrs}
         if "id" in attributes:
             self.ids[attributes["id"]] += 1
         if tag == "label" and attributes.get("for"):
@@ -85,3 +91,27 @@ def test_home_page_queries_do_not_grow_with_advisors(app, client, runner, count_
         page = client.get("/").get_data(as_text=True)
     assert "B 9" in page
     assert len(many) == len(few)
+
+
+VNU_JAR = Path(__file__).resolve().parent.parent / "node_modules/vnu-jar/build/dist/vnu.jar"
+
+
+def test_pages_pass_the_nu_html_checker(client, auth, make, tmp_path):
+    """The W3C's Nu HTML Checker finds no error on any page (DESIGN.md §9)."""
+    java = shutil.which("java")
+    if java is None or not VNU_JAR.exists():
+        needs_service("HTML check skipped: install Java and run `npm ci` for the Nu HTML Checker")
+    files = []
+    for number, (path, response) in enumerate(pages(client, auth, make)):
+        page = tmp_path / f"{number:02d}{path.replace('/', '_')}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    checked = subprocess.run(  # noqa: S603 (fixed arguments, our own files)
+        [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    errors = json.loads(checked.stderr or '{"messages": []}')["messages"]
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
