@@ -17,10 +17,10 @@ from app.auth.forms import (
     RegistrationForm,
     ResetPasswordForm,
 )
-from app.auth.tokens import InvalidToken
 from app.extensions import db, limiter
 from app.i18n import remember_locale, select_locale, select_timezone
 from app.models import User
+from app.tokens import InvalidToken
 from app.web import form_status, redirect_target, render
 
 

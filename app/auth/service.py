@@ -14,7 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, url_for
 
-from app.auth import tokens
+from app import tokens
 from app.extensions import db
 from app.mail import enqueue_mail
 from app.models import Organisation, Role, User
