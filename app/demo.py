@@ -6,10 +6,21 @@ created, so running the command again creates nothing.
 
 from __future__ import annotations
 
+from datetime import date, time
+
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Advisor, Organisation, Role, Topic, User
+from app.models import (
+    Advisor,
+    AvailabilityException,
+    AvailabilityRule,
+    ConsultationType,
+    Organisation,
+    Role,
+    Topic,
+    User,
+)
 from app.models.types import utcnow
 
 DEMO_PASSWORD = "Sprechstunde-Demo-2026"  # noqa: S105 (demo data, printed by seed-demo)
@@ -70,6 +81,29 @@ ORGANISATIONS = [
 
 ADMIN = ("admin@industryhub.example", "Nina Albers")
 
+CONSULTATION_TYPES = [
+    {"slug": "erstgespraech", "name_de": "Erstgespräch Digitalisierung",
+     "name_en": "First consultation: digitalisation", "duration_minutes": 30,
+     "buffer_after_minutes": 10, "minimum_notice_minutes": 24 * 60, "horizon_days": 60,
+     "location_kind": "video", "location_detail": "Link folgt mit der Bestätigung"},
+    {"slug": "workshop-geschaeftsmodell", "name_de": "Workshop Geschäftsmodell",
+     "name_en": "Business model workshop", "duration_minutes": 90,
+     "buffer_before_minutes": 15, "buffer_after_minutes": 15,
+     "minimum_notice_minutes": 3 * 24 * 60, "horizon_days": 90, "max_per_day": 1,
+     "location_kind": "on_site", "location_detail": "Industry Hub, Musterstraße 1, 41539 Dormagen"},
+    {"slug": "foerdermittel-sprechstunde", "name_de": "Fördermittel-Sprechstunde",
+     "name_en": "Funding consultation hour", "duration_minutes": 45,
+     "buffer_after_minutes": 15, "minimum_notice_minutes": 24 * 60, "horizon_days": 60,
+     "location_kind": "phone"},
+]  # fmt: skip
+
+# Mon–Fri, with a lunch break; local times in the advisor's zone.
+WEEKLY_HOURS = [(day, time(9), time(12)) for day in range(5)] + [
+    (day, time(13), time(17)) for day in range(5)
+]
+HOLIDAYS = [(date(2026, 12, 24), date(2026, 12, 26), "Weihnachten"),
+            (date(2026, 12, 31), date(2027, 1, 1), "Jahreswechsel")]  # fmt: skip
+
 
 def _user(
     email: str, name: str, role: Role, organisation: Organisation | None = None
@@ -118,6 +152,33 @@ def seed() -> int:
                 )
             )
             created += 2
+
+    for position, fields in enumerate(CONSULTATION_TYPES):
+        slug = fields["slug"]
+        if db.session.scalar(sa.select(ConsultationType.id).where(ConsultationType.slug == slug)):
+            continue
+        db.session.add(ConsultationType(**fields, position=position))
+        created += 1
+    db.session.flush()
+    for advisor in db.session.scalars(sa.select(Advisor)):
+        has_hours = db.session.scalar(
+            sa.select(AvailabilityRule.id).where(AvailabilityRule.advisor_id == advisor.id).limit(1)
+        )
+        if has_hours:
+            continue
+        for weekday, start, end in WEEKLY_HOURS:
+            db.session.add(
+                AvailabilityRule(
+                    advisor_id=advisor.id, weekday=weekday, start_time=start, end_time=end
+                )
+            )
+        for first, last, reason in HOLIDAYS:
+            db.session.add(
+                AvailabilityException(
+                    advisor_id=advisor.id, first_day=first, last_day=last, reason=reason
+                )
+            )
+        created += len(WEEKLY_HOURS) + len(HOLIDAYS)
 
     for org_name, industry, city, size, members in ORGANISATIONS:
         organisation = db.session.scalar(

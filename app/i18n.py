@@ -6,9 +6,11 @@ Time zone: the user's profile, else the browser's (a cookie our JS sets), else t
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
+from babel.dates import format_date, format_time
 from flask import Flask, Response, current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -62,6 +64,36 @@ def localised(obj: object, field: str) -> str:
     return getattr(obj, f"{field}_{locale}", "") or getattr(obj, f"{field}_de")
 
 
+def format_meeting(start: datetime, end: datetime, zone: str | None = None) -> str:
+    """ "Dienstag, 1. Dezember 2026, 10:00–10:30 (Europe/Berlin)" in the current language.
+
+    ``zone`` defaults to the viewer's; the zone is always named, so nobody has to guess.
+    """
+    zone = zone or select_timezone()
+    tz = ZoneInfo(zone)
+    locale = str(get_locale() or "de")
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    day = format_date(local_start.date(), "full", locale=locale)
+    begins = format_time(local_start, "short", locale=locale)
+    ends = format_time(local_end, "short", locale=locale)
+    return f"{day}, {begins}–{ends} ({zone})"
+
+
+def clock(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
+    """ "09:30" (or "9:30 AM") for an instant, in ``zone`` (default: the viewer's)."""
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone or select_timezone())
+    return format_time(moment.astimezone(tz), "short", locale=str(get_locale() or "de"))
+
+
+DAY_PATTERNS = {"de": "EEEE, d. MMMM", "en": "EEEE, d MMMM"}
+
+
+def day_label(day: date) -> str:
+    """ "Montag, 30. November" / "Monday, 30 November"."""
+    locale = str(get_locale() or "de")
+    return format_date(day, DAY_PATTERNS.get(locale, DAY_PATTERNS["de"]), locale=locale)
+
+
 def remember_locale(response: Response, code: str) -> Response:
     """Keep the language choice for a year, also for visitors without an account."""
     response.set_cookie(
@@ -82,5 +114,10 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories="translations",
     )
-    app.jinja_env.filters["localised"] = localised
-    app.jinja_env.globals.update(get_locale=get_locale, viewer_timezone=select_timezone)
+    app.jinja_env.filters.update(localised=localised, clock=clock, day_label=day_label)
+    app.jinja_env.globals.update(
+        get_locale=get_locale, viewer_timezone=select_timezone, format_meeting=format_meeting
+    )
+    app.jinja_env.filters["meeting_time"] = lambda item, zone=None: format_meeting(
+        item.start, item.end, zone
+    )

@@ -1,11 +1,31 @@
 """All models, imported here so Alembic and the app see the complete metadata."""
 
-from app.models.booking import Advisor, Topic, advisor_topic
+from app.models.booking import (
+    ACTIVE_STATUSES,
+    Advisor,
+    AvailabilityException,
+    AvailabilityRule,
+    Booking,
+    BookingStatus,
+    BusyBlock,
+    ConsultationType,
+    LocationKind,
+    Topic,
+    advisor_topic,
+)
 from app.models.mail import OutboxMessage
 from app.models.users import Organisation, OrganisationSize, Role, User
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "Advisor",
+    "AvailabilityException",
+    "AvailabilityRule",
+    "Booking",
+    "BookingStatus",
+    "BusyBlock",
+    "ConsultationType",
+    "LocationKind",
     "Organisation",
     "OrganisationSize",
     "OutboxMessage",

@@ -1,12 +1,16 @@
-"""What the hub advises on and who advises: topics and advisors."""
+"""Topics, advisors and their availability, consultation types and bookings."""
 
 from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.users import User
+from app.models.types import UTCDateTime, utcnow
+from app.models.users import Organisation, User
 
 advisor_topic = sa.Table(
     "advisor_topic",
@@ -48,3 +52,184 @@ class Advisor(db.Model):
 
     def __repr__(self) -> str:
         return f"<Advisor {self.user_id}>"
+
+
+class LocationKind(StrEnum):
+    ON_SITE = "on_site"
+    VIDEO = "video"
+    PHONE = "phone"
+
+
+class BookingStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+# Pending and confirmed bookings hold their time; the others free it.
+ACTIVE_STATUSES = (BookingStatus.PENDING.value, BookingStatus.CONFIRMED.value)
+
+
+class ConsultationType(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name_de: Mapped[str] = mapped_column(sa.String(160))
+    name_en: Mapped[str] = mapped_column(sa.String(160))
+    description_de: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(default=30)
+    buffer_before_minutes: Mapped[int] = mapped_column(default=0)
+    buffer_after_minutes: Mapped[int] = mapped_column(default=0)
+    minimum_notice_minutes: Mapped[int] = mapped_column(default=24 * 60)
+    horizon_days: Mapped[int] = mapped_column(default=60)
+    max_per_day: Mapped[int | None] = mapped_column()
+    location_kind: Mapped[str] = mapped_column(sa.String(10), default=LocationKind.VIDEO.value)
+    location_detail: Mapped[str] = mapped_column(sa.String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    __table_args__ = (
+        sa.CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        sa.CheckConstraint(
+            "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0", name="buffers"
+        ),
+        sa.CheckConstraint("location_kind IN ('on_site', 'video', 'phone')", name="location"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<ConsultationType {self.slug}>"
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
+
+    @property
+    def buffer_before(self) -> timedelta:
+        return timedelta(minutes=self.buffer_before_minutes)
+
+    @property
+    def buffer_after(self) -> timedelta:
+        return timedelta(minutes=self.buffer_after_minutes)
+
+
+class AvailabilityRule(db.Model):
+    """Weekly hours, as local wall-clock times in the advisor's zone."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisor.id", ondelete="CASCADE"))
+    weekday: Mapped[int] = mapped_column()  # 0 = Monday
+    start_time: Mapped[time] = mapped_column(sa.Time)
+    end_time: Mapped[time] = mapped_column(sa.Time)
+
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        sa.CheckConstraint("start_time < end_time", name="period"),
+        sa.Index("ix_availability_rule_advisor", "advisor_id"),
+    )
+
+
+class AvailabilityException(db.Model):
+    """Days off (no hours) or special hours replacing the weekly ones, local dates inclusive."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisor.id", ondelete="CASCADE"))
+    first_day: Mapped[date] = mapped_column(sa.Date)
+    last_day: Mapped[date] = mapped_column(sa.Date)
+    start_time: Mapped[time | None] = mapped_column(sa.Time)
+    end_time: Mapped[time | None] = mapped_column(sa.Time)
+    reason: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    __table_args__ = (
+        sa.CheckConstraint("first_day <= last_day", name="days"),
+        sa.Index("ix_availability_exception_advisor", "advisor_id", "last_day"),
+    )
+
+
+class BusyBlock(db.Model):
+    """Time the advisor is busy elsewhere, e.g. imported from their own calendar."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisor.id", ondelete="CASCADE"))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(40), default="manual")
+
+    __table_args__ = (sa.Index("ix_busy_block_advisor_time", "advisor_id", "end", "start"),)
+
+
+class Booking(db.Model):
+    """A consultation. Never deleted by users: cancelling sets the status.
+
+    ``blocked_from``/``blocked_until`` are start and end widened by the type's buffers: the
+    time nobody else may book. On PostgreSQL an exclusion constraint over that range (for
+    pending and confirmed bookings) makes a double booking impossible even for code that
+    forgets to lock.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uid: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    advisor_id: Mapped[int] = mapped_column(sa.ForeignKey("advisor.id"))
+    consultation_type_id: Mapped[int] = mapped_column(sa.ForeignKey("consultation_type.id"))
+    topic_id: Mapped[int] = mapped_column(sa.ForeignKey("topic.id"))
+    booked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisation.id"))
+    guest_name: Mapped[str | None] = mapped_column(sa.String(120))
+    guest_email: Mapped[str | None] = mapped_column(sa.String(254))
+    guest_company: Mapped[str | None] = mapped_column(sa.String(200))
+    guest_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.String(10), default=BookingStatus.CONFIRMED.value)
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sequence: Mapped[int] = mapped_column(default=0)
+    agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    advisor_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    locale: Mapped[str] = mapped_column(sa.String(5), default="de")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    advisor: Mapped[Advisor] = relationship()
+    consultation_type: Mapped[ConsultationType] = relationship()
+    topic: Mapped[Topic] = relationship()
+    booked_by: Mapped[User | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint('start < "end"', name="period"),
+        sa.CheckConstraint(
+            "status IN ('pending', 'confirmed', 'cancelled', 'completed', 'no_show')",
+            name="status",
+        ),
+        sa.CheckConstraint("booked_by_id IS NOT NULL OR guest_email IS NOT NULL", name="booker"),
+        sa.Index("ix_booking_advisor_time", "advisor_id", "blocked_until", "blocked_from"),
+        sa.Index("ix_booking_organisation", "organisation_id", "start"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<Booking {self.uid} {self.status} {self.start:%Y-%m-%d %H:%M}>"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def contact_name(self) -> str:
+        return self.booked_by.name if self.booked_by else (self.guest_name or "")
+
+    @property
+    def contact_email(self) -> str:
+        return self.booked_by.email if self.booked_by else (self.guest_email or "")
+
+    @property
+    def company_name(self) -> str:
+        if self.organisation is not None:
+            return self.organisation.name
+        return self.guest_company or ""

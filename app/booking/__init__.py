@@ -1,0 +1,9 @@
+from flask import Blueprint
+
+from app.booking import labels
+
+bp = Blueprint("booking", __name__)
+bp.add_app_template_filter(labels.location, "location")
+bp.add_app_template_filter(labels.status, "booking_status")
+
+from app.booking import manage, routes  # noqa: E402,F401

@@ -1,0 +1,104 @@
+"""Reading the booking journey's query parameters: type, topic, advisor, week, start.
+
+Bad or stale parameters never cause a 500: unknown type or topic is a 404 (a dead link),
+a start time that is not a proper instant is a ``ValueError`` the view explains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import Advisor, ConsultationType, Topic
+
+ANY_ADVISOR = "any"
+
+
+@dataclass(frozen=True)
+class Choice:
+    ctype: ConsultationType
+    topic: Topic
+    advisor: Advisor | None  # None: any available advisor of the topic
+
+    @property
+    def advisors(self) -> list[Advisor]:
+        if self.advisor is not None:
+            return [self.advisor]
+        return [a for a in self.topic.advisors if a.active and a.user.active]
+
+    def params(self) -> dict[str, str]:
+        return {
+            "type": self.ctype.slug,
+            "topic": self.topic.slug,
+            "advisor": str(self.advisor.id) if self.advisor else ANY_ADVISOR,
+        }
+
+
+def active_types() -> list[ConsultationType]:
+    return list(
+        db.session.scalars(
+            sa.select(ConsultationType)
+            .where(ConsultationType.active)
+            .order_by(ConsultationType.position, ConsultationType.id)
+        )
+    )
+
+
+def topics_with_advisors() -> list[Topic]:
+    return list(
+        db.session.scalars(
+            sa.select(Topic)
+            .options(selectinload(Topic.advisors).selectinload(Advisor.user))
+            .order_by(Topic.position, Topic.id)
+        )
+    )
+
+
+def read_choice(values) -> Choice:
+    """The type, topic and advisor named in the request, or 404."""
+    ctype = db.session.scalar(
+        sa.select(ConsultationType).where(
+            ConsultationType.slug == values.get("type", ""), ConsultationType.active
+        )
+    )
+    topic = db.session.scalar(
+        sa.select(Topic)
+        .where(Topic.slug == values.get("topic", ""))
+        .options(selectinload(Topic.advisors).selectinload(Advisor.user))
+    )
+    if ctype is None or topic is None:
+        abort(404)
+    wanted = values.get("advisor", ANY_ADVISOR)
+    if wanted == ANY_ADVISOR:
+        return Choice(ctype, topic, None)
+    advisor = next((a for a in topic.advisors if str(a.id) == wanted and a.active), None)
+    if advisor is None:
+        abort(404)
+    return Choice(ctype, topic, advisor)
+
+
+def parse_start(value: str | None) -> datetime:
+    """An ISO instant with its offset (``2026-12-01T09:00:00Z``); ValueError otherwise."""
+    start = datetime.fromisoformat(value or "")
+    if start.tzinfo is None:
+        raise ValueError("naive start")
+    return start.astimezone(ZoneInfo("UTC"))
+
+
+def week_of(value: str | None, zone: ZoneInfo, now: datetime) -> date:
+    """The Monday of the week named by ``value`` (any date in it), else of this week."""
+    try:
+        day = date.fromisoformat(value) if value else now.astimezone(zone).date()
+    except ValueError:
+        day = now.astimezone(zone).date()
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=zone).astimezone(ZoneInfo("UTC"))

@@ -1,0 +1,44 @@
+"""Forms of the booking journey."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from app.auth.forms import RegistrationForm
+from app.forms import email_address, max_length, required
+
+
+class BookingForm(FlaskForm):
+    agenda = TextAreaField(
+        _l("Worüber möchten Sie sprechen?"),
+        validators=[required(), max_length(2000)],
+        description=_l("Ihre Fragen und Ziele, damit wir uns gut vorbereiten können."),
+        render_kw={"rows": 5},
+    )
+
+
+class GuestBookingForm(BookingForm):
+    """Without an account: who you are, and consent to the privacy notice."""
+
+    guest_name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    guest_email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=email_address(),
+        description=_l("Dorthin schicken wir den Link, mit dem Sie die Buchung bestätigen."),
+    )
+    guest_company = StringField(_l("Unternehmen"), validators=[required(), max_length(200)])
+    accept_privacy = RegistrationForm.accept_privacy
+    website = RegistrationForm.website
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Grund (freiwillig)"), validators=[Optional(), max_length(1000)], render_kw={"rows": 3}
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form with only the CSRF token, for "yes, do it" buttons."""

@@ -1,0 +1,31 @@
+"""Words for booking values, shared by pages and mails."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import BookingStatus, ConsultationType, LocationKind
+
+LOCATION_KINDS = {
+    LocationKind.ON_SITE: _l("vor Ort"),
+    LocationKind.VIDEO: _l("Videokonferenz"),
+    LocationKind.PHONE: _l("Telefon"),
+}
+
+STATUSES = {
+    BookingStatus.PENDING: _l("wartet auf Bestätigung"),
+    BookingStatus.CONFIRMED: _l("bestätigt"),
+    BookingStatus.CANCELLED: _l("abgesagt"),
+    BookingStatus.COMPLETED: _l("stattgefunden"),
+    BookingStatus.NO_SHOW: _l("nicht erschienen"),
+}
+
+
+def location(ctype: ConsultationType) -> str:
+    """ "Videokonferenz: https://…" — the kind, and the address or link when there is one."""
+    label = str(LOCATION_KINDS[LocationKind(ctype.location_kind)])
+    return f"{label}: {ctype.location_detail}" if ctype.location_detail else label
+
+
+def status(value: str) -> str:
+    return str(STATUSES[BookingStatus(value)])

@@ -1,0 +1,166 @@
+"""After booking: see, reschedule and cancel; lists for clients and advisors."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from app.auth.access import role_required
+from app.booking import bp, service
+from app.booking.access import booking_or_404
+from app.booking.choice import Choice, parse_start, week_of
+from app.booking.forms import CancelForm, ConfirmForm
+from app.booking.picker import week_view
+from app.extensions import db
+from app.i18n import select_timezone
+from app.models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, Role
+from app.models.types import utcnow
+from app.web import form_status, render
+
+
+def _back_to(booking: Booking, token: str | None):
+    return redirect(url_for("booking.show", uid=booking.uid, token=token))
+
+
+@bp.get("/termin/<uid>")
+def show(uid: str):
+    """What, when, where, with whom — and what can still be done."""
+    booking, token = booking_or_404(uid)
+    return render(
+        "booking/show.html",
+        booking=booking,
+        token=token,
+        changeable=booking.is_active and booking.start > utcnow(),
+    )
+
+
+@bp.route("/termin/<uid>/verschieben", methods=["GET", "POST"])
+def reschedule(uid: str):
+    """Pick a new time for the same advisor and type; the booking keeps its identity."""
+    booking, token = booking_or_404(uid)
+    now, zone = utcnow(), ZoneInfo(select_timezone())
+    if not (booking.is_active and booking.start > now):
+        flash(_("Dieser Termin kann nicht mehr verschoben werden."), "error")
+        return _back_to(booking, token)
+    choice = Choice(booking.consultation_type, booking.topic, booking.advisor)
+    start = None
+    if request.args.get("start"):
+        try:
+            start = parse_start(request.args["start"])
+        except ValueError:
+            flash(
+                _("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."),
+                "error",
+            )
+    form = ConfirmForm()
+    if start is not None and form.validate_on_submit():
+        try:
+            service.reschedule(booking, start, now)
+        except service.SlotUnavailable:
+            db.session.rollback()
+            flash(
+                _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit."),
+                "error",
+            )
+            start = None
+        else:
+            db.session.commit()
+            flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
+            return _back_to(booking, token)
+    shown = request.args.get("week") or (start or booking.start).astimezone(zone).date().isoformat()
+    week = week_view(choice, week_of(shown, zone, now), zone, now, ignore_booking_id=booking.id)
+    return render(
+        "booking/reschedule.html",
+        block="picker",
+        booking=booking,
+        token=token,
+        choice=choice,
+        week=week,
+        zone=zone,
+        start=start,
+        form=form,
+    )
+
+
+@bp.route("/termin/<uid>/absagen", methods=["GET", "POST"])
+def cancel(uid: str):
+    """Cancel with an optional reason; the booking stays on record as cancelled."""
+    booking, token = booking_or_404(uid)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            service.cancel(booking, form.reason.data or "")
+        except service.NotChangeable:
+            flash(_("Dieser Termin kann nicht mehr abgesagt werden."), "error")
+            return _back_to(booking, token)
+        db.session.commit()
+        flash(_("Der Termin ist abgesagt. Alle Beteiligten bekommen eine E-Mail."), "success")
+        return _back_to(booking, token)
+    return render(
+        "booking/cancel.html",
+        block="form",
+        status=form_status(form),
+        booking=booking,
+        token=token,
+        form=form,
+    )
+
+
+def _with_details():
+    return (
+        selectinload(Booking.advisor).selectinload(Advisor.user),
+        selectinload(Booking.consultation_type),
+        selectinload(Booking.topic),
+        selectinload(Booking.booked_by),
+    )
+
+
+@bp.get("/meine-termine")
+@login_required
+def my_bookings():
+    """The bookings of the user and their organisation: upcoming, past, cancelled."""
+    if current_user.organisation_id is None:
+        abort(404)
+    bookings = db.session.scalars(
+        sa.select(Booking)
+        .where(
+            sa.or_(
+                Booking.organisation_id == current_user.organisation_id,
+                Booking.booked_by_id == current_user.id,
+            )
+        )
+        .options(*_with_details())
+        .order_by(Booking.start)
+    ).all()
+    now, cancelled = utcnow(), BookingStatus.CANCELLED.value
+    return render(
+        "booking/my_bookings.html",
+        upcoming=[b for b in bookings if b.status in ACTIVE_STATUSES and b.end > now],
+        past=[b for b in bookings if b.status != cancelled and b.end <= now][::-1],
+        cancelled=[b for b in bookings if b.status == cancelled][::-1],
+    )
+
+
+@bp.get("/beratungen")
+@role_required(Role.ADVISOR)
+def advisor_bookings():
+    """An advisor's upcoming consultations, in a plain list."""
+    advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == current_user.id))
+    if advisor is None:
+        abort(404)
+    bookings = db.session.scalars(
+        sa.select(Booking)
+        .where(
+            Booking.advisor_id == advisor.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.end > utcnow(),
+        )
+        .options(*_with_details(), selectinload(Booking.organisation))
+        .order_by(Booking.start)
+    ).all()
+    return render("booking/advisor_bookings.html", bookings=bookings)

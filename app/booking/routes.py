@@ -1,0 +1,156 @@
+"""The booking journey: choose type and topic → pick a slot → tell us the agenda → booked."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import tokens
+from app.booking import bp, service
+from app.booking.choice import (
+    Choice,
+    active_types,
+    parse_start,
+    read_choice,
+    topics_with_advisors,
+    week_of,
+)
+from app.booking.forms import BookingForm, GuestBookingForm
+from app.booking.links import manage_token, uid_from
+from app.booking.picker import week_view
+from app.extensions import db, limiter
+from app.i18n import select_locale, select_timezone
+from app.models import Booking
+from app.models.types import utcnow
+from app.web import form_status, render
+
+
+def _booking_limit() -> str:
+    return current_app.config["BOOKING_RATE_LIMIT"]
+
+
+def _viewer_zone() -> ZoneInfo:
+    return ZoneInfo(select_timezone())
+
+
+@bp.get("/")
+def start():
+    """Step 1: which kind of consultation, on which topic."""
+    return render("booking/start.html", types=active_types(), topics=topics_with_advisors())
+
+
+@bp.get("/termine")
+def picker():
+    """Step 2: a week of free times in the viewer's zone; works with and without HTMX."""
+    choice = read_choice(request.args)
+    now, zone = utcnow(), _viewer_zone()
+    week = week_view(choice, week_of(request.args.get("week"), zone, now), zone, now)
+    return render("booking/picker.html", block="picker", choice=choice, week=week, zone=zone)
+
+
+def _form_for_viewer():
+    return BookingForm() if current_user.is_authenticated else GuestBookingForm()
+
+
+def _choose_again(choice: Choice, form, monday, zone: ZoneInfo, message: str, status: int):
+    """Show the form again with fresh times to pick from, keeping everything typed."""
+    now = utcnow()
+    form.form_errors.append(message)
+    return render(
+        "booking/book.html",
+        block="booking",
+        status=status,
+        choice=choice,
+        form=form,
+        start=None,
+        week=week_view(choice, monday, zone, now),
+        zone=zone,
+    )
+
+
+@bp.route("/buchen", methods=["GET", "POST"])
+@limiter.limit(_booking_limit, methods=["POST"])
+def book():
+    """Step 3: the agenda (and, for guests, who they are); then the booking is made."""
+    choice = read_choice(request.args)
+    zone = _viewer_zone()
+    try:
+        # The form's choice wins: after "just taken" the user picks a fresh time in the form.
+        start = parse_start(request.form.get("start") or request.args.get("start"))
+    except ValueError:
+        flash(
+            _("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."), "error"
+        )
+        return redirect(url_for("booking.picker", **choice.params()))
+    form = _form_for_viewer()
+    if not form.validate_on_submit():
+        return render(
+            "booking/book.html",
+            block="booking",
+            status=form_status(form),
+            choice=choice,
+            form=form,
+            start=start,
+            zone=zone,
+        )
+    if getattr(form, "website", None) is not None and form.website.data:
+        abort(400)  # the honeypot: only bots fill it
+    guest = None
+    if not current_user.is_authenticated:
+        guest = service.Guest(form.guest_name.data, form.guest_email.data, form.guest_company.data)
+    try:
+        booking = service.book(
+            ctype=choice.ctype,
+            topic=choice.topic,
+            advisor=choice.advisor,
+            start=start,
+            agenda=form.agenda.data,
+            booker=current_user if current_user.is_authenticated else None,
+            guest=guest,
+            locale=select_locale(),
+            timezone=select_timezone(),
+        )
+    except service.SlotUnavailable:
+        db.session.rollback()
+        monday = week_of(start.astimezone(zone).date().isoformat(), zone, utcnow())
+        message = _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
+        return _choose_again(choice, form, monday, zone, message, 409)
+    db.session.commit()
+    if booking.status == "pending":
+        flash(
+            _("Fast geschafft: Bitte bestätigen Sie den Termin über den Link in unserer E-Mail."),
+            "info",
+        )
+    else:
+        flash(_("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs."), "success")
+    return redirect(url_for("booking.show", uid=booking.uid, token=manage_token(booking)))
+
+
+@bp.get("/bestaetigen/<token>")
+def confirm_guest(token: str):
+    """The guest's double opt-in link."""
+    try:
+        uid = uid_from(token, tokens.CONFIRM_BOOKING)
+    except tokens.InvalidToken as error:
+        message = (
+            _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben.")
+            if error.expired
+            else _("Dieser Bestätigungslink ist ungültig.")
+        )
+        flash(message, "error")
+        return redirect(url_for("booking.start"))
+    booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
+    try:
+        service.confirm_guest_booking(booking)
+    except service.HoldExpired:
+        flash(
+            _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben."), "error"
+        )
+        return redirect(url_for("booking.start"))
+    db.session.commit()
+    flash(_("Danke! Ihr Termin ist bestätigt."), "success")
+    return redirect(url_for("booking.show", uid=booking.uid, token=manage_token(booking)))

@@ -1,0 +1,241 @@
+"""Booking, rescheduling, cancelling and confirming, each inside the request's transaction.
+
+The rule that matters most: **no double booking, ever**. Every change re-checks the slot
+while holding a lock on the advisor (``lock_row``), and PostgreSQL's exclusion constraint
+``booking_no_overlap`` refuses an overlap even if a code path forgot the lock. Functions
+flush and enqueue mail; the view commits once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.booking import notifications
+from app.booking.availability import free_slots_by_advisor, holds_time
+from app.database import lock_row
+from app.extensions import db
+from app.models import (
+    Advisor,
+    Booking,
+    BookingStatus,
+    ConsultationType,
+    Topic,
+    User,
+)
+from app.models.types import utcnow
+
+GUEST_HOLD = timedelta(minutes=30)
+
+
+class BookingError(Exception):
+    """A rule said no; the view explains it to the user."""
+
+
+class SlotUnavailable(BookingError):
+    """Nobody can be booked at that time (any more)."""
+
+
+class NotChangeable(BookingError):
+    """Cancelled, finished or past bookings cannot be moved or cancelled."""
+
+
+class HoldExpired(BookingError):
+    """A guest confirmed too late: the slot was released."""
+
+
+@dataclass(frozen=True)
+class Guest:
+    name: str
+    email: str
+    company: str
+
+
+def bookings_in_week(advisor_ids: list[int], moment: datetime, now: datetime) -> dict[int, int]:
+    """How many active bookings each advisor has in the ISO week (UTC) of ``moment``."""
+    monday = (moment - timedelta(days=moment.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    rows = db.session.execute(
+        sa.select(Booking.advisor_id, sa.func.count(Booking.id))
+        .where(
+            Booking.advisor_id.in_(advisor_ids),
+            holds_time(now),
+            Booking.start >= monday,
+            Booking.start < monday + timedelta(days=7),
+        )
+        .group_by(Booking.advisor_id)
+    )
+    counts = dict.fromkeys(advisor_ids, 0)
+    counts.update({advisor_id: count for advisor_id, count in rows})  # noqa: C416
+    return counts
+
+
+def fair_order(advisors: list[Advisor], start: datetime, now: datetime) -> list[Advisor]:
+    """ "Any available advisor": the one with the fewest bookings that week first."""
+    counts = bookings_in_week([a.id for a in advisors], start, now)
+    return sorted(advisors, key=lambda advisor: (counts[advisor.id], advisor.id))
+
+
+def is_free(
+    advisor: Advisor,
+    ctype: ConsultationType,
+    start: datetime,
+    now: datetime,
+    ignore_booking_id: int | None = None,
+) -> bool:
+    """Whether ``start`` is one of the advisor's free slots for this type right now."""
+    slots = free_slots_by_advisor(
+        [advisor], ctype, start, start + timedelta(minutes=1), now, ignore_booking_id
+    )[advisor.id]
+    return any(slot.start == start for slot in slots)
+
+
+def release_expired_holds(now: datetime | None = None, advisor_id: int | None = None) -> int:
+    """Pending guest bookings past their 30-minute hold are cancelled as "expired".
+
+    Slot computation already ignores them; this also takes them out of PostgreSQL's
+    exclusion constraint. Runs under the advisor lock before each booking, and for all
+    advisors in ``flask purge-expired``.
+    """
+    now = now or utcnow()
+    expired = sa.update(Booking).where(
+        Booking.status == BookingStatus.PENDING.value, Booking.hold_expires_at <= now
+    )
+    if advisor_id is not None:
+        expired = expired.where(Booking.advisor_id == advisor_id)
+    result = db.session.execute(
+        expired.values(
+            status=BookingStatus.CANCELLED.value, cancelled_at=now, cancel_reason="expired"
+        ).execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def _store(booking: Booking) -> None:
+    """Insert or update inside a savepoint; an overlap the constraint catches is "taken"."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(booking)
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        if "booking_no_overlap" in str(error.orig):
+            raise SlotUnavailable() from error
+        raise
+
+
+def _place(booking: Booking, ctype: ConsultationType, start: datetime) -> None:
+    booking.start = start
+    booking.end = start + ctype.duration
+    booking.blocked_from = start - ctype.buffer_before
+    booking.blocked_until = booking.end + ctype.buffer_after
+
+
+def book(
+    *,
+    ctype: ConsultationType,
+    topic: Topic,
+    advisor: Advisor | None,
+    start: datetime,
+    agenda: str,
+    booker: User | None = None,
+    guest: Guest | None = None,
+    locale: str = "de",
+    timezone: str = "Europe/Berlin",
+    now: datetime | None = None,
+) -> Booking:
+    """Book ``start`` with ``advisor``, or with the fairest free advisor of ``topic``.
+
+    Account holders are confirmed at once; a guest's booking is pending and holds the slot
+    for 30 minutes until they confirm through the mailed link. Raises ``SlotUnavailable``.
+    """
+    now = now or utcnow()
+    if not ctype.active or (booker is None) == (guest is None):
+        raise BookingError("invalid request")
+    candidates = [advisor] if advisor else [a for a in topic.advisors if a.active]
+    if advisor is not None and topic not in advisor.topics:
+        raise SlotUnavailable()
+    for candidate in fair_order(candidates, start, now):
+        lock_row(db.session(), Advisor, candidate.id)
+        release_expired_holds(now, candidate.id)
+        if not is_free(candidate, ctype, start, now):
+            continue
+        booking = Booking(
+            uid=f"{secrets.token_hex(16)}@{current_app.config['HUB_EMAIL'].rpartition('@')[2]}",
+            advisor=candidate,
+            consultation_type=ctype,
+            topic=topic,
+            agenda=agenda.strip(),
+            locale=locale,
+            timezone=timezone,
+        )
+        _place(booking, ctype, start)
+        if booker is not None:
+            booking.booked_by = booker
+            booking.organisation = booker.organisation
+            booking.status = BookingStatus.CONFIRMED.value
+            booking.confirmed_at = now
+        else:
+            booking.guest_name, booking.guest_email = guest.name.strip(), guest.email.strip()
+            booking.guest_company = guest.company.strip()
+            booking.guest_consent_at = now
+            booking.status = BookingStatus.PENDING.value
+            booking.hold_expires_at = now + GUEST_HOLD
+        _store(booking)
+        notifications.booked(booking)
+        return booking
+    raise SlotUnavailable()
+
+
+def confirm_guest_booking(booking: Booking, now: datetime | None = None) -> Booking:
+    """Double opt-in: the mailed link turns a held booking into a confirmed one."""
+    now = now or utcnow()
+    if booking.status == BookingStatus.CONFIRMED.value:
+        return booking
+    if booking.status != BookingStatus.PENDING.value or booking.hold_expires_at <= now:
+        raise HoldExpired()
+    booking.status = BookingStatus.CONFIRMED.value
+    booking.confirmed_at = now
+    booking.hold_expires_at = None
+    notifications.confirmed(booking)
+    return booking
+
+
+def _check_changeable(booking: Booking, now: datetime) -> None:
+    if not booking.is_active or booking.start <= now:
+        raise NotChangeable()
+
+
+def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -> Booking:
+    """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up."""
+    now = now or utcnow()
+    _check_changeable(booking, now)
+    lock_row(db.session(), Advisor, booking.advisor_id)
+    release_expired_holds(now, booking.advisor_id)
+    db.session.refresh(booking)
+    _check_changeable(booking, now)
+    if not is_free(booking.advisor, booking.consultation_type, start, now, booking.id):
+        raise SlotUnavailable()
+    previous_start = booking.start
+    _place(booking, booking.consultation_type, start)
+    booking.sequence += 1
+    _store(booking)
+    notifications.rescheduled(booking, previous_start)
+    return booking
+
+
+def cancel(booking: Booking, reason: str, now: datetime | None = None) -> Booking:
+    """Cancel: the booking stays, with its status, time and reason; the slot is free again."""
+    now = now or utcnow()
+    _check_changeable(booking, now)
+    booking.status = BookingStatus.CANCELLED.value
+    booking.cancelled_at = now
+    booking.cancel_reason = reason.strip()
+    booking.sequence += 1
+    db.session.flush()
+    notifications.cancelled(booking)
+    return booking
