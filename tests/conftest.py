@@ -12,6 +12,7 @@ import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import time
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +23,16 @@ from flask_migrate import upgrade
 from app import create_app
 from app.config import normalise_database_url
 from app.extensions import db, limiter
-from app.models import Organisation, OutboxMessage, Role, User
+from app.models import (
+    Advisor,
+    AvailabilityRule,
+    ConsultationType,
+    Organisation,
+    OutboxMessage,
+    Role,
+    Topic,
+    User,
+)
 from app.models.types import utcnow
 from tests.smtp import SMTPServer
 
@@ -69,6 +79,7 @@ def app_config(database_url: str, **overrides) -> dict:
         "RATELIMIT_STORAGE_URI": "memory://",
         "MAIL_SERVER": None,
         "MAIL_RETRY_BASE_SECONDS": 30,
+        "BOOKING_RATE_LIMIT": "1000 per minute",
         **overrides,
     }
 
@@ -225,6 +236,54 @@ class Factory:
             db.session.add(user)
             created.append(user)
         return user
+
+    def topic(self, slug: str = "digitalisierung", name: str = "Digitalisierung") -> Topic:
+        with self._stored() as created:
+            topic = Topic(slug=slug, name_de=name, name_en=f"{name} (en)")
+            db.session.add(topic)
+            created.append(topic)
+        return topic
+
+    def consultation_type(self, slug: str = "erstgespraech", **fields) -> ConsultationType:
+        defaults = {
+            "name_de": "Erstgespräch Digitalisierung",
+            "name_en": "First consultation",
+            "duration_minutes": 30,
+            "minimum_notice_minutes": 60,
+            "horizon_days": 60,
+            "location_kind": "video",
+        }
+        with self._stored() as created:
+            ctype = ConsultationType(slug=slug, **{**defaults, **fields})
+            db.session.add(ctype)
+            created.append(ctype)
+        return ctype
+
+    def advisor(
+        self,
+        *topics: Topic,
+        name: str | None = None,
+        zone: str = "Europe/Berlin",
+        hours: tuple[time, time] = (time(9), time(17)),
+    ) -> Advisor:
+        """An advisor of ``topics`` with Mon–Fri hours (local to ``zone``)."""
+        user = self.user(role=Role.ADVISOR, name=name or f"Beraterin {self.count + 1}")
+        with self._stored() as created:
+            advisor = Advisor(user_id=user.id, timezone=zone)
+            advisor.topics = [db.session.get(Topic, topic.id) for topic in topics]
+            db.session.add(advisor)
+            db.session.flush()
+            for weekday in range(5):
+                db.session.add(
+                    AvailabilityRule(
+                        advisor_id=advisor.id,
+                        weekday=weekday,
+                        start_time=hours[0],
+                        end_time=hours[1],
+                    )
+                )
+            created.append(advisor)
+        return advisor
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from app.booking.access import booking_or_404
 from app.booking.choice import Choice, parse_start, week_of
 from app.booking.forms import CancelForm, ConfirmForm
 from app.booking.picker import week_view
+from app.booking.routes import unavailable_message
 from app.extensions import db
 from app.i18n import select_timezone
 from app.models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, Role
@@ -61,12 +62,9 @@ def reschedule(uid: str):
     if start is not None and form.validate_on_submit():
         try:
             service.reschedule(booking, start, now)
-        except service.SlotUnavailable:
+        except service.SlotUnavailable as error:
             db.session.rollback()
-            flash(
-                _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit."),
-                "error",
-            )
+            flash(unavailable_message(error), "error")
             start = None
         else:
             db.session.commit()

@@ -56,6 +56,12 @@ def _form_for_viewer():
     return BookingForm() if current_user.is_authenticated else GuestBookingForm()
 
 
+def unavailable_message(error: service.SlotUnavailable) -> str:
+    if isinstance(error, service.OutsideWindow):
+        return _("Diese Zeit liegt außerhalb des Buchungszeitraums. Bitte wählen Sie eine andere.")
+    return _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
+
+
 def _choose_again(choice: Choice, form, monday, zone: ZoneInfo, message: str, status: int):
     """Show the form again with fresh times to pick from, keeping everything typed."""
     now = utcnow()
@@ -114,11 +120,10 @@ def book():
             locale=select_locale(),
             timezone=select_timezone(),
         )
-    except service.SlotUnavailable:
+    except service.SlotUnavailable as error:
         db.session.rollback()
         monday = week_of(start.astimezone(zone).date().isoformat(), zone, utcnow())
-        message = _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
-        return _choose_again(choice, form, monday, zone, message, 409)
+        return _choose_again(choice, form, monday, zone, unavailable_message(error), 409)
     db.session.commit()
     if booking.status == "pending":
         flash(

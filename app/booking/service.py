@@ -40,6 +40,10 @@ class SlotUnavailable(BookingError):
     """Nobody can be booked at that time (any more)."""
 
 
+class OutsideWindow(SlotUnavailable):
+    """Too soon (minimum notice) or too far ahead (booking horizon) for this type."""
+
+
 class NotChangeable(BookingError):
     """Cancelled, finished or past bookings cannot be moved or cancelled."""
 
@@ -79,6 +83,13 @@ def fair_order(advisors: list[Advisor], start: datetime, now: datetime) -> list[
     """ "Any available advisor": the one with the fewest bookings that week first."""
     counts = bookings_in_week([a.id for a in advisors], start, now)
     return sorted(advisors, key=lambda advisor: (counts[advisor.id], advisor.id))
+
+
+def check_window(ctype: ConsultationType, start: datetime, now: datetime) -> None:
+    """Raise ``OutsideWindow`` unless now + notice ≤ start ≤ now + horizon."""
+    earliest = now + timedelta(minutes=ctype.minimum_notice_minutes)
+    if not earliest <= start <= now + timedelta(days=ctype.horizon_days):
+        raise OutsideWindow()
 
 
 def is_free(
@@ -156,6 +167,7 @@ def book(
     now = now or utcnow()
     if not ctype.active or (booker is None) == (guest is None):
         raise BookingError("invalid request")
+    check_window(ctype, start, now)
     candidates = [advisor] if advisor else [a for a in topic.advisors if a.active]
     if advisor is not None and topic not in advisor.topics:
         raise SlotUnavailable()
@@ -214,6 +226,7 @@ def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -
     """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up."""
     now = now or utcnow()
     _check_changeable(booking, now)
+    check_window(booking.consultation_type, start, now)
     lock_row(db.session(), Advisor, booking.advisor_id)
     release_expired_holds(now, booking.advisor_id)
     db.session.refresh(booking)
