@@ -13,6 +13,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import time
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -289,6 +290,17 @@ class Factory:
 @pytest.fixture
 def make(app: Flask) -> Factory:
     return Factory(app)
+
+
+@pytest.fixture
+def world(make: Factory) -> SimpleNamespace:
+    """A topic, a 30-minute type with a 15-minute buffer after, two advisors, a client."""
+    topic = make.topic()
+    ctype = make.consultation_type(buffer_after_minutes=15)
+    brandt = make.advisor(topic, name="Dr. Katharina Brandt")
+    becker = make.advisor(topic, name="Thomas Becker")
+    client = make.user(name="Andreas Krüger")
+    return SimpleNamespace(topic=topic, ctype=ctype, brandt=brandt, becker=becker, client=client)
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,56 +11,7 @@ import sqlalchemy as sa
 from app.booking import service
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Topic, User
-
-BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def monday_in(weeks: int) -> date:
-    """The Monday ``weeks`` weeks after this week's, in Berlin."""
-    today = datetime.now(BERLIN).date()
-    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
-
-
-def at(day: date, clock: str, zone: ZoneInfo = BERLIN) -> datetime:
-    hour, minute = map(int, clock.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
-
-
-@pytest.fixture
-def world(make):
-    topic = make.topic()
-    ctype = make.consultation_type(buffer_after_minutes=15)
-    brandt = make.advisor(topic, name="Dr. Katharina Brandt")
-    becker = make.advisor(topic, name="Thomas Becker")
-    client = make.user(name="Andreas Krüger")
-    return SimpleNamespace(topic=topic, ctype=ctype, brandt=brandt, becker=becker, client=client)
-
-
-def book(app, world, start, *, advisor="brandt", guest=None, now=None, booker="client"):
-    """Book through the service as the view does, committing; returns the booking's id."""
-    with app.test_request_context():
-        booking = service.book(
-            ctype=db.session.get(ConsultationType, world.ctype.id),
-            topic=db.session.get(Topic, world.topic.id),
-            advisor=db.session.get(Advisor, getattr(world, advisor).id) if advisor else None,
-            start=start,
-            agenda="Wie digitalisieren wir unser Labor?",
-            booker=None if guest else db.session.get(User, getattr(world, booker).id),
-            guest=guest,
-            now=now,
-        )
-        db.session.commit()
-        return booking.id
-
-
-def fetch(app, booking_id: int) -> Booking:
-    with app.app_context():
-        booking = db.session.get(Booking, booking_id)
-        db.session.expunge(booking)
-        return booking
-
-
-GUEST = service.Guest("Eva Gast", "eva@gast.example", "Gast GmbH")
+from tests.booking_support import GUEST, at, book, fetch, monday_in
 
 
 def test_account_booking_is_confirmed_and_both_sides_get_mail(app, world, outbox):

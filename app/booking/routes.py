@@ -84,15 +84,20 @@ def book():
     """Step 3: the agenda (and, for guests, who they are); then the booking is made."""
     choice = read_choice(request.args)
     zone = _viewer_zone()
+    form = _form_for_viewer()
     try:
         # The form's choice wins: after "just taken" the user picks a fresh time in the form.
         start = parse_start(request.form.get("start") or request.args.get("start"))
     except ValueError:
+        if request.method == "POST":
+            form.validate()
+            monday = week_of(request.form.get("week"), zone, utcnow())
+            message = _("Bitte wählen Sie eine der freien Zeiten.")
+            return _choose_again(choice, form, monday, zone, message, 422)
         flash(
             _("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."), "error"
         )
         return redirect(url_for("booking.picker", **choice.params()))
-    form = _form_for_viewer()
     if not form.validate_on_submit():
         return render(
             "booking/book.html",

@@ -1,0 +1,65 @@
+"""Helpers for booking tests: dates relative to today, and booking through the service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.booking import service
+from app.extensions import db
+from app.models import Advisor, Booking, ConsultationType, Organisation, Topic, User
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def monday_in(weeks: int) -> date:
+    """The Monday ``weeks`` weeks after this week's, in Berlin."""
+    today = datetime.now(BERLIN).date()
+    return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
+
+
+def at(day: date, clock: str, zone: ZoneInfo = BERLIN) -> datetime:
+    hour, minute = map(int, clock.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+def book(app, world, start, *, advisor="brandt", guest=None, now=None, booker="client"):
+    """Book through the service as the view does, committing; returns the booking's id."""
+    with app.test_request_context():
+        booking = service.book(
+            ctype=db.session.get(ConsultationType, world.ctype.id),
+            topic=db.session.get(Topic, world.topic.id),
+            advisor=db.session.get(Advisor, getattr(world, advisor).id) if advisor else None,
+            start=start,
+            agenda="Wie digitalisieren wir unser Labor?",
+            booker=None if guest else db.session.get(User, getattr(world, booker).id),
+            guest=guest,
+            now=now,
+        )
+        db.session.commit()
+        return booking.id
+
+
+def fetch(app, booking_id: int) -> Booking:
+    return detached(app, Booking, booking_id)
+
+
+GUEST = service.Guest("Eva Gast", "eva@gast.example", "Gast GmbH")
+
+
+def detached(app, model, row_id):
+    """A record loaded in its own app context and handed back detached."""
+    with app.app_context():
+        record = db.session.get(model, row_id)
+        db.session.expunge(record)
+        return record
+
+
+def organisation_of(app, user: User) -> Organisation:
+    return detached(app, Organisation, user.organisation_id)
+
+
+def user_of(app, advisor: Advisor) -> User:
+    with app.app_context():
+        user_id = db.session.get(Advisor, advisor.id).user_id
+    return detached(app, User, user_id)
