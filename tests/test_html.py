@@ -13,6 +13,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Advisor, Role, User
+from tests.booking_support import at, book, fetch, monday_in, user_of
 from tests.conftest import needs_service
 
 
@@ -50,23 +51,41 @@ def audit(html: str) -> PageAudit:
 
 PUBLIC = ["/", "/impressum", "/datenschutz", "/konto/anmelden", "/konto/registrieren",
           "/konto/passwort-vergessen", "/konto/bestaetigung-erneut"]  # fmt: skip
-SIGNED_IN = {Role.CLIENT: ["/konto/profil", "/konto/organisation"], Role.ADMIN: ["/admin/nutzer"]}
+SIGNED_IN = {
+    Role.CLIENT: ["/konto/profil", "/konto/organisation", "/beratung/meine-termine"],
+    Role.ADMIN: ["/admin/nutzer"],
+}
 
 
-def pages(client, auth, make):
-    for path in PUBLIC:
+def pages(app, client, auth, make, world):
+    """Every page a visitor, client, advisor and admin can reach, booking pages included."""
+    week = monday_in(2)
+    start = at(week, "10:00")
+    choice = f"type=erstgespraech&topic=digitalisierung&advisor={world.brandt.id}"
+    booking = fetch(app, book(app, world, at(week, "14:00")))
+    for path in [*PUBLIC, "/beratung/", f"/beratung/termine?{choice}&week={week}",
+                 f"/beratung/buchen?{choice}&start={start:%Y-%m-%dT%H:%MZ}"]:  # fmt: skip
         yield path, client.get(path)
-    for role, paths in SIGNED_IN.items():
-        auth.login(make.user(role=role).email)
-        for path in paths:
-            yield path, client.get(path)
-        auth.logout()
+    auth.login(world.client.email)
+    manage = f"/beratung/termin/{booking.uid}"
+    for path in [*SIGNED_IN[Role.CLIENT], manage, f"{manage}/verschieben", f"{manage}/absagen",
+                 f"{manage}/verschieben?start={start:%Y-%m-%dT%H:%MZ}",
+                 f"/beratung/buchen?{choice}&start={start:%Y-%m-%dT%H:%MZ}"]:  # fmt: skip
+        yield path, client.get(path)
+    auth.logout()
+    auth.login(user_of(app, world.brandt).email)
+    yield "/beratung/beratungen", client.get("/beratung/beratungen")
+    auth.logout()
+    auth.login(make.user(role=Role.ADMIN).email)
+    for path in SIGNED_IN[Role.ADMIN]:
+        yield path, client.get(path)
+    auth.logout()
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_every_page_keeps_the_markup_rules(client, auth, make, lang):
+def test_every_page_keeps_the_markup_rules(app, client, auth, make, world, lang):
     client.set_cookie("lang", lang)
-    for path, response in pages(client, auth, make):
+    for path, response in pages(app, client, auth, make, world):
         assert response.status_code == 200, path
         found = audit(response.get_data(as_text=True))
         duplicates = [name for name, count in found.ids.items() if count > 1]
@@ -96,14 +115,14 @@ def test_home_page_queries_do_not_grow_with_advisors(app, client, runner, count_
 VNU_JAR = Path(__file__).resolve().parent.parent / "node_modules/vnu-jar/build/dist/vnu.jar"
 
 
-def test_pages_pass_the_nu_html_checker(client, auth, make, tmp_path):
+def test_pages_pass_the_nu_html_checker(app, client, auth, make, world, tmp_path):
     """The W3C's Nu HTML Checker finds no error on any page (DESIGN.md §9)."""
     java = shutil.which("java")
     if java is None or not VNU_JAR.exists():
         needs_service("HTML check skipped: install Java and run `npm ci` for the Nu HTML Checker")
     files = []
-    for number, (path, response) in enumerate(pages(client, auth, make)):
-        page = tmp_path / f"{number:02d}{path.replace('/', '_')}.html"
+    for number, (path, response) in enumerate(pages(app, client, auth, make, world)):
+        page = tmp_path / f"{number:02d}{path.split('?')[0].replace('/', '_')}.html"
         page.write_bytes(response.get_data())
         files.append(str(page))
     checked = subprocess.run(  # noqa: S603 (fixed arguments, our own files)

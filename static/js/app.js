@@ -34,6 +34,17 @@
     focusFirstError(document);
   });
 
+  // After a week of the slot picker is swapped in, say so: focus its heading.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (target && target.id === "slot-picker") {
+      var title = document.getElementById("week-title");
+      if (title) {
+        title.focus();
+      }
+    }
+  });
+
   // A request that never reached the server gets a message instead of silence.
   document.addEventListener("htmx:sendError", function () {
     var alerts = document.getElementById("alerts");
