@@ -1,4 +1,4 @@
-"""Commands: ``flask create-admin``, ``flask seed-demo``, ``flask worker``."""
+"""Commands: ``flask create-admin``, ``seed-demo``, ``worker``, ``purge-expired``."""
 
 from __future__ import annotations
 
@@ -59,6 +59,17 @@ def worker(once: bool, interval: float) -> None:
     run_worker(transport_from_config(current_app.config), interval=interval, once=once)
 
 
+@click.command("purge-expired")
+@with_appcontext
+def purge_expired() -> None:
+    """Cancel guest bookings whose 30-minute hold ran out unconfirmed (run it from cron)."""
+    from app.booking.service import release_expired_holds
+
+    released = release_expired_holds()
+    db.session.commit()
+    click.echo(f"{released} expired holds released.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (create_admin, seed_demo, worker):
+    for command in (create_admin, seed_demo, worker, purge_expired):
         app.cli.add_command(command)

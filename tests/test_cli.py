@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Advisor, Organisation, OutboxMessage, Role, Topic, User
+from app.models import Advisor, Booking, Organisation, OutboxMessage, Role, Topic, User
+from tests.booking_support import GUEST, at, book, fetch, monday_in
 
 
 def counts(app) -> dict[str, int]:
@@ -80,3 +83,15 @@ def test_worker_once_sends_what_is_due(app, runner, client, smtp_server):
     assert [m["To"] for m in smtp_server.messages] == ["lea.schubert@flowbit.example"]
     with app.app_context():
         assert db.session.scalar(sa.select(OutboxMessage.sent_at)) is not None
+
+
+def test_purge_expired_releases_stale_guest_holds(app, runner, world):
+    held = book(app, world, at(monday_in(2), "10:00"), guest=GUEST)
+    assert "0 expired holds released." in runner.invoke(args=["purge-expired"]).output
+    with app.app_context():
+        db.session.execute(
+            sa.update(Booking).values(hold_expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+        db.session.commit()
+    assert "1 expired holds released." in runner.invoke(args=["purge-expired"]).output
+    assert fetch(app, held).status == "cancelled"
