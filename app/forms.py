@@ -6,8 +6,8 @@ WTForms' own messages are English; ours go through Babel so a German user reads 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, ValidationError
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import Field, Form, IntegerField, ValidationError
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Regexp, StopValidation
 
 from app.i18n import is_known_locale, is_known_timezone
 
@@ -90,3 +90,35 @@ def known_locale(form: Form, field: Field) -> None:
 def known_timezone(form: Form, field: Field) -> None:
     if not is_known_timezone(field.data):
         raise ValidationError(_l("Unbekannte Zeitzone. Bitte wählen Sie eine aus der Liste."))
+
+
+class WholeNumberField(IntegerField):
+    """An integer input whose complaint is in the user's language (WTForms' is English)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if not valuelist or valuelist[0] == "":
+            self.data = None
+            return
+        try:
+            self.data = int(valuelist[0])
+        except ValueError as error:
+            self.data = None
+            raise ValueError(_l("Bitte geben Sie eine ganze Zahl ein.")) from error
+
+    def pre_validate(self, form: Form) -> None:
+        # Not a number: that is the one thing to say; skip "required" and range checks.
+        if self.process_errors:
+            raise StopValidation()
+
+
+def number_between(low: int, high: int):
+    return NumberRange(
+        min=low, max=high, message=_l("Bitte eine Zahl von %(min)d bis %(max)d.", min=low, max=high)
+    )
+
+
+def slug():
+    return Regexp(
+        r"^[a-z0-9]+(-[a-z0-9]+)*$",
+        message=_l("Nur Kleinbuchstaben, Ziffern und Bindestriche, z. B. erstgespraech."),
+    )

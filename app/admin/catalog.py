@@ -1,0 +1,109 @@
+"""What the hub offers: consultation types, topics and who advises on them."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.admin import bp
+from app.admin.catalog_forms import ConsultationTypeForm, TopicForm
+from app.auth.access import role_required
+from app.extensions import db
+from app.models import Advisor, ConsultationType, Role, Topic
+from app.web import form_status, render
+
+SLUG_TAKEN = _l("Dieser Kurzname ist schon vergeben.")
+
+
+def _slug_taken(model, slug: str, own_id: int | None) -> bool:
+    query = sa.select(model.id).where(model.slug == slug)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return db.session.scalar(query) is not None
+
+
+@bp.get("/beratungsarten")
+@role_required(Role.ADMIN)
+def consultation_types():
+    """All consultation types, active or not."""
+    types = db.session.scalars(
+        sa.select(ConsultationType).order_by(ConsultationType.position, ConsultationType.id)
+    ).all()
+    return render("admin/consultation_types.html", types=types)
+
+
+@bp.route("/beratungsarten/neu", methods=["GET", "POST"], defaults={"type_id": None})
+@bp.route("/beratungsarten/<int:type_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_consultation_type(type_id: int | None):
+    """Create or change a type; existing bookings keep the times they were made with."""
+    ctype = db.session.get(ConsultationType, type_id) if type_id else ConsultationType()
+    if ctype is None:
+        abort(404)
+    form = ConsultationTypeForm(obj=ctype if type_id else None)
+    if form.validate_on_submit():
+        if _slug_taken(ConsultationType, form.slug.data, type_id):
+            form.slug.errors.append(str(SLUG_TAKEN))
+        else:
+            form.populate_obj(ctype)
+            db.session.add(ctype)
+            db.session.commit()
+            flash(_("„%(name)s“ ist gespeichert.", name=ctype.name_de), "success")
+            return redirect(url_for("admin.consultation_types"))
+    return render(
+        "admin/consultation_type_form.html",
+        block="form",
+        status=form_status(form),
+        form=form,
+        ctype=ctype if type_id else None,
+    )
+
+
+@bp.get("/themen")
+@role_required(Role.ADMIN)
+def topics():
+    """All topics with the advisors who advise on them."""
+    found = db.session.scalars(
+        sa.select(Topic)
+        .options(selectinload(Topic.advisors).selectinload(Advisor.user))
+        .order_by(Topic.position, Topic.id)
+    ).all()
+    return render("admin/topics.html", topics=found)
+
+
+@bp.route("/themen/neu", methods=["GET", "POST"], defaults={"topic_id": None})
+@bp.route("/themen/<int:topic_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_topic(topic_id: int | None):
+    """Create or change a topic and choose its advisors."""
+    topic = db.session.get(Topic, topic_id) if topic_id else Topic()
+    if topic is None:
+        abort(404)
+    advisors = db.session.scalars(
+        sa.select(Advisor).options(selectinload(Advisor.user)).order_by(Advisor.id)
+    ).all()
+    form = TopicForm(obj=topic if topic_id else None)
+    chosen = {a.id for a in topic.advisors} if topic_id else set()
+    if form.validate_on_submit():
+        chosen = {int(v) for v in request.form.getlist("advisor_ids") if v.isdigit()}
+        if _slug_taken(Topic, form.slug.data, topic_id):
+            form.slug.errors.append(str(SLUG_TAKEN))
+        else:
+            form.populate_obj(topic)
+            topic.advisors = [a for a in advisors if a.id in chosen]
+            db.session.add(topic)
+            db.session.commit()
+            flash(_("„%(name)s“ ist gespeichert.", name=topic.name_de), "success")
+            return redirect(url_for("admin.topics"))
+    return render(
+        "admin/topic_form.html",
+        block="form",
+        status=form_status(form),
+        form=form,
+        topic=topic if topic_id else None,
+        advisors=advisors,
+        chosen=chosen,
+    )

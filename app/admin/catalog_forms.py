@@ -1,0 +1,64 @@
+"""Forms for what the hub offers: consultation types and topics."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, Optional
+
+from app.booking.labels import LOCATION_KINDS
+from app.forms import WholeNumberField, max_length, number_between, required, slug
+
+
+class ConsultationTypeForm(FlaskForm):
+    slug = StringField(
+        _l("Kurzname in Adressen"),
+        validators=[required(), max_length(80), slug()],
+        description=_l("Erscheint in Links, z. B. erstgespraech."),
+    )
+    name_de = StringField(_l("Name (Deutsch)"), validators=[required(), max_length(160)])
+    name_en = StringField(_l("Name (Englisch)"), validators=[required(), max_length(160)])
+    description_de = TextAreaField(_l("Beschreibung (Deutsch)"), validators=[max_length(2000)])
+    description_en = TextAreaField(_l("Beschreibung (Englisch)"), validators=[max_length(2000)])
+    duration_minutes = WholeNumberField(
+        _l("Dauer in Minuten"), validators=[required(), number_between(5, 480)]
+    )
+    buffer_before_minutes = WholeNumberField(
+        _l("Puffer davor (Minuten)"), default=0, validators=[number_between(0, 120)]
+    )
+    buffer_after_minutes = WholeNumberField(
+        _l("Puffer danach (Minuten)"), default=0, validators=[number_between(0, 120)]
+    )
+    minimum_notice_minutes = WholeNumberField(
+        _l("Mindestvorlauf (Minuten)"),
+        default=24 * 60,
+        validators=[number_between(0, 60 * 24 * 30)],
+        description=_l("So lange vorher muss spätestens gebucht werden; 1440 = ein Tag."),
+    )
+    horizon_days = WholeNumberField(
+        _l("Buchbar bis (Tage im Voraus)"), default=60, validators=[number_between(1, 365)]
+    )
+    max_per_day = WholeNumberField(
+        _l("Höchstens pro Beraterin/Berater und Tag"),
+        validators=[Optional(), number_between(1, 20)],
+        description=_l("Leer lassen für keine Grenze."),
+    )
+    location_kind = SelectField(
+        _l("Ort"),
+        choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_KINDS.items()],
+        validators=[AnyOf([k.value for k in LOCATION_KINDS], message=_l("Bitte wählen."))],
+        validate_choice=False,
+    )
+    location_detail = StringField(
+        _l("Adresse, Link oder Telefonnummer"), validators=[max_length(255)]
+    )
+    active = BooleanField(_l("Online buchbar"), default=True)
+
+
+class TopicForm(FlaskForm):
+    slug = ConsultationTypeForm.slug
+    name_de = StringField(_l("Name (Deutsch)"), validators=[required(), max_length(120)])
+    name_en = StringField(_l("Name (Englisch)"), validators=[required(), max_length(120)])
+    description_de = TextAreaField(_l("Beschreibung (Deutsch)"), validators=[max_length(2000)])
+    description_en = TextAreaField(_l("Beschreibung (Englisch)"), validators=[max_length(2000)])
