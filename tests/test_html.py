@@ -53,8 +53,13 @@ PUBLIC = ["/", "/impressum", "/datenschutz", "/konto/anmelden", "/konto/registri
           "/konto/passwort-vergessen", "/konto/bestaetigung-erneut"]  # fmt: skip
 SIGNED_IN = {
     Role.CLIENT: ["/konto/profil", "/konto/organisation", "/beratung/meine-termine"],
-    Role.ADMIN: ["/admin/nutzer", "/admin/beratungsarten", "/admin/beratungsarten/neu",
-                 "/admin/themen", "/admin/themen/neu"],  # fmt: skip
+    Role.ADMIN: [
+        "/admin/nutzer",
+        "/admin/beratungsarten",
+        "/admin/beratungsarten/neu",
+        "/admin/themen",
+        "/admin/themen/neu",
+    ],
 }
 
 
