@@ -33,8 +33,9 @@ from app.models import (
     ConsultationType,
 )
 
-# Bookings and busy blocks reach into the window by at most this much (buffers, long days).
-MARGIN = timedelta(days=1)
+# Bookings and busy blocks reach into the window by at most this much: buffers, and whole
+# local days for the per-day maximum (a 25-hour day in October needs more than one).
+MARGIN = timedelta(days=2)
 
 
 @dataclass
