@@ -45,7 +45,7 @@ class ConsultationTypeForm(FlaskForm):
         description=_l("Leer lassen für keine Grenze."),
     )
     location_kind = SelectField(
-        _l("Ort"),
+        _l("Ort der Beratung"),
         choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_KINDS.items()],
         validators=[AnyOf([k.value for k in LOCATION_KINDS], message=_l("Bitte wählen."))],
         validate_choice=False,
