@@ -46,7 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the metadata must be complete for Alembic)
     from app.database import configure_engine_events
-    from app.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from app.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -55,6 +55,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     login_manager.init_app(app)
 
 

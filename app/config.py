@@ -88,6 +88,15 @@ class Config:
         self.BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10 per minute;30 per hour")
         self.MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "5 per minute;20 per hour")
 
+        # Cache for hot fragments (the slot picker): Redis when REDIS_URL is set, else in-process.
+        redis_url = os.environ.get("REDIS_URL")
+        self.CACHE_TYPE = os.environ.get("CACHE_TYPE") or (
+            "RedisCache" if redis_url else "SimpleCache"
+        )
+        self.CACHE_REDIS_URL = redis_url
+        self.CACHE_DEFAULT_TIMEOUT = 300
+        self.CACHE_KEY_PREFIX = "sprechstunde:"
+
         # Mail: without MAIL_SERVER the worker prints and writes to instance/outbox/
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER")
         self.MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))

@@ -293,3 +293,16 @@ def test_my_bookings_are_grouped(app, client, auth, world):
     upcoming_part, cancelled_part = page.split('id="cancelled-title"')
     assert fetch(app, upcoming).uid in upcoming_part.split('id="past-title"')[0]
     assert fetch(app, cancelled).uid in cancelled_part
+
+
+def test_cached_picker_fragment_is_cheap_and_never_stale(app, htmx_client, world, count_queries):
+    url = picker_url(world, advisor=str(world.brandt.id))
+    start = at(monday_in(2), "10:00")
+    link = f"start={start:%Y-%m-%dT%H:%MZ}"
+    assert link in htmx_client.get(url).get_data(as_text=True)
+    with count_queries() as repeat:
+        again = htmx_client.get(url).get_data(as_text=True)
+    assert link in again
+    assert repeat == []  # served from the cache, calendar version included
+    book(app, world, start)  # bumps the version in the same transaction
+    assert link not in htmx_client.get(url).get_data(as_text=True)

@@ -1,6 +1,6 @@
 from flask import Blueprint
 
-from app.booking import labels
+from app.booking import freshness, labels  # noqa: F401  (freshness registers its listener)
 
 bp = Blueprint("booking", __name__)
 bp.add_app_template_filter(labels.location, "location")

@@ -36,6 +36,9 @@ from app.models import (
 # Bookings and busy blocks reach into the window by at most this much: buffers, and whole
 # local days for the per-day maximum (a 25-hour day in October needs more than one).
 MARGIN = timedelta(days=2)
+# No booking lasts a day, buffers included (the type form caps 480 + 2 × 120 minutes): this
+# bounds the index scan on blocked_until instead of reading every future booking.
+LONGEST_BOOKING = timedelta(days=1)
 
 
 @dataclass
@@ -45,6 +48,21 @@ class AdvisorCalendar:
     overrides: list[DayOverride] = field(default_factory=list)
     busy: list[Interval] = field(default_factory=list)
     booked: list[Booked] = field(default_factory=list)
+
+    def free_slots(
+        self, rules: SlotRules, now: datetime, window_start: datetime, window_end: datetime
+    ) -> list[Slot]:
+        return free_slots(
+            zone=self.zone,
+            weekly=self.weekly,
+            overrides=self.overrides,
+            busy=self.busy,
+            booked=self.booked,
+            rules=rules,
+            now=now,
+            window_start=window_start,
+            window_end=window_end,
+        )
 
 
 def rules_for(ctype: ConsultationType, step: timedelta | None = None) -> SlotRules:
@@ -125,6 +143,7 @@ def load_calendars(
         Booking.advisor_id.in_(ids),
         holds_time(now),
         Booking.blocked_until > low,
+        Booking.blocked_until < high + LONGEST_BOOKING,
         Booking.blocked_from < high,
     )
     if ignore_booking_id is not None:
@@ -154,17 +173,7 @@ def free_slots_by_advisor(
     rules = rules_for(ctype)
     calendars = load_calendars(advisors, ctype, window_start, window_end, now, ignore_booking_id)
     return {
-        advisor_id: free_slots(
-            zone=calendar.zone,
-            weekly=calendar.weekly,
-            overrides=calendar.overrides,
-            busy=calendar.busy,
-            booked=calendar.booked,
-            rules=rules,
-            now=now,
-            window_start=window_start,
-            window_end=window_end,
-        )
+        advisor_id: calendar.free_slots(rules, now, window_start, window_end)
         for advisor_id, calendar in calendars.items()
     }
 

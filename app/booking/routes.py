@@ -5,7 +5,8 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,13 +21,14 @@ from app.booking.choice import (
     week_of,
 )
 from app.booking.forms import BookingForm, GuestBookingForm
+from app.booking.freshness import cached, fragment_key, remember
 from app.booking.links import manage_token, uid_from
 from app.booking.picker import week_view
 from app.extensions import db, limiter
 from app.i18n import select_locale, select_timezone
 from app.models import Booking
 from app.models.types import utcnow
-from app.web import form_status, render
+from app.web import form_status, render, wants_fragment
 
 
 def _booking_limit() -> str:
@@ -45,11 +47,24 @@ def start():
 
 @bp.get("/termine")
 def picker():
-    """Step 2: a week of free times in the viewer's zone; works with and without HTMX."""
-    choice = read_choice(request.args)
+    """Step 2: a week of free times in the viewer's zone; works with and without HTMX.
+
+    The HTMX fragment (week navigation) is the hot path: it is cached under the calendar
+    version, so a repeat costs one small query and no slot computation.
+    """
     now, zone = utcnow(), _viewer_zone()
-    week = week_view(choice, week_of(request.args.get("week"), zone, now), zone, now)
-    return render("booking/picker.html", block="picker", choice=choice, week=week, zone=zone)
+    monday = week_of(request.args.get("week"), zone, now)
+    key = None
+    if wants_fragment() and not session.get("_flashes"):
+        wanted = (request.args.get(name, "") for name in ("type", "topic", "advisor"))
+        key = fragment_key("picker", now, get_locale(), zone.key, monday, *wanted)
+        if (html := cached(key)) is not None:
+            return Response(html, mimetype="text/html")
+    choice = read_choice(request.args)
+    week = week_view(choice, monday, zone, now)
+    response = render("booking/picker.html", block="picker", choice=choice, week=week, zone=zone)
+    remember(key, response.get_data(as_text=True))
+    return response
 
 
 def _form_for_viewer():

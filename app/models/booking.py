@@ -233,3 +233,15 @@ class Booking(db.Model):
         if self.organisation is not None:
             return self.organisation.name
         return self.guest_company or ""
+
+
+class CalendarState(db.Model):
+    """One row whose ``version`` goes up whenever anything that decides free slots changes.
+
+    Cached slot-picker fragments carry the version in their key, so a booking, a
+    cancellation or new hours make every stale entry unreachable at once, across all
+    processes. ``app.booking.freshness`` bumps it in the flush that makes the change.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
