@@ -191,3 +191,13 @@ def test_release_expired_holds_for_all_advisors(app, world):
         assert service.release_expired_holds(datetime.now(UTC) + timedelta(hours=1)) == 1
         db.session.commit()
     assert fetch(app, held).status == "cancelled"
+
+
+def test_any_advisor_never_picks_a_deactivated_account(app, world):
+    with app.app_context():
+        db.session.get(Advisor, world.becker.id).user.active = False
+        db.session.commit()
+    day = monday_in(2)
+    book(app, world, at(day, "09:00"), advisor="brandt")
+    with pytest.raises(service.SlotUnavailable):
+        book(app, world, at(day, "09:00"), advisor=None)

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
+from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
 from app.booking.availability import free_slots_by_advisor, merge
@@ -92,13 +93,19 @@ def _read_query() -> tuple[ConsultationType, Topic, list[Advisor], date, date, s
     )
     if ctype is None:
         invalid.append({"name": "type", "reason": "no active consultation type with this slug"})
-    topic = db.session.scalar(sa.select(Topic).where(Topic.slug == request.args.get("topic", "")))
+    topic = db.session.scalar(
+        sa.select(Topic)
+        .where(Topic.slug == request.args.get("topic", ""))
+        .options(selectinload(Topic.advisors).selectinload(Advisor.user))
+    )
     if topic is None:
         invalid.append({"name": "topic", "reason": "no topic with this slug"})
     advisors: list[Advisor] = []
     if topic is not None:
         wanted = request.args.get("advisor", ANY_ADVISOR)
-        advisors = [a for a in topic.advisors if a.active and wanted in (ANY_ADVISOR, str(a.id))]
+        advisors = [
+            a for a in topic.advisors if a.is_bookable and wanted in (ANY_ADVISOR, str(a.id))
+        ]
         if not advisors and wanted != ANY_ADVISOR:
             invalid.append({"name": "advisor", "reason": "no active advisor of this topic"})
     if invalid:

@@ -30,7 +30,7 @@ class Choice:
     def advisors(self) -> list[Advisor]:
         if self.advisor is not None:
             return [self.advisor]
-        return [a for a in self.topic.advisors if a.active and a.user.active]
+        return [a for a in self.topic.advisors if a.is_bookable]
 
     def params(self) -> dict[str, str]:
         return {
@@ -77,7 +77,7 @@ def read_choice(values) -> Choice:
     wanted = values.get("advisor", ANY_ADVISOR)
     if wanted == ANY_ADVISOR:
         return Choice(ctype, topic, None)
-    advisor = next((a for a in topic.advisors if str(a.id) == wanted and a.active), None)
+    advisor = next((a for a in topic.advisors if str(a.id) == wanted and a.is_bookable), None)
     if advisor is None:
         abort(404)
     return Choice(ctype, topic, advisor)

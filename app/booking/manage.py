@@ -36,7 +36,7 @@ def show(uid: str):
         "booking/show.html",
         booking=booking,
         token=token,
-        changeable=booking.is_active and booking.start > utcnow(),
+        changeable=booking.is_changeable(utcnow()),
     )
 
 
@@ -45,7 +45,7 @@ def reschedule(uid: str):
     """Pick a new time for the same advisor and type; the booking keeps its identity."""
     booking, token = booking_or_404(uid)
     now, zone = utcnow(), ZoneInfo(select_timezone())
-    if not (booking.is_active and booking.start > now):
+    if not booking.is_changeable(now):
         flash(_("Dieser Termin kann nicht mehr verschoben werden."), "error")
         return _back_to(booking, token)
     choice = Choice(booking.consultation_type, booking.topic, booking.advisor)

@@ -168,7 +168,7 @@ def book(
     if not ctype.active or (booker is None) == (guest is None):
         raise BookingError("invalid request")
     check_window(ctype, start, now)
-    candidates = [advisor] if advisor else [a for a in topic.advisors if a.active]
+    candidates = [advisor] if advisor else [a for a in topic.advisors if a.is_bookable]
     if advisor is not None and topic not in advisor.topics:
         raise SlotUnavailable()
     for candidate in fair_order(candidates, start, now):
@@ -218,7 +218,7 @@ def confirm_guest_booking(booking: Booking, now: datetime | None = None) -> Book
 
 
 def _check_changeable(booking: Booking, now: datetime) -> None:
-    if not booking.is_active or booking.start <= now:
+    if not booking.is_changeable(now):
         raise NotChangeable()
 
 

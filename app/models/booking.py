@@ -53,6 +53,11 @@ class Advisor(db.Model):
     def __repr__(self) -> str:
         return f"<Advisor {self.user_id}>"
 
+    @property
+    def is_bookable(self) -> bool:
+        """Offered for booking: the advisor profile and the person's account are active."""
+        return self.active and self.user.active
+
 
 class LocationKind(StrEnum):
     ON_SITE = "on_site"
@@ -219,6 +224,10 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    def is_changeable(self, now: datetime) -> bool:
+        """Only active bookings that have not begun can be moved or cancelled."""
+        return self.is_active and self.start > now
 
     @property
     def contact_name(self) -> str:
