@@ -65,15 +65,16 @@ class AdvisorCalendar:
         )
 
 
-def rules_for(ctype: ConsultationType, step: timedelta | None = None) -> SlotRules:
+def rules_for(ctype: ConsultationType) -> SlotRules:
+    """The type's rules; slots start every 30 minutes, or every duration if shorter."""
     return SlotRules(
         duration=ctype.duration,
         buffer_before=ctype.buffer_before,
         buffer_after=ctype.buffer_after,
-        minimum_notice=timedelta(minutes=ctype.minimum_notice_minutes),
-        horizon=timedelta(days=ctype.horizon_days),
+        minimum_notice=ctype.minimum_notice,
+        horizon=ctype.horizon,
         max_per_day=ctype.max_per_day,
-        step=step or timedelta(minutes=min(ctype.duration_minutes, 30)),
+        step=timedelta(minutes=min(ctype.duration_minutes, 30)),
     )
 
 

@@ -39,7 +39,7 @@ def week_view(
         days[slot.start.astimezone(zone).date()].append(slot)
     this_monday = now.astimezone(zone).date()
     this_monday -= timedelta(days=this_monday.weekday())
-    horizon = (now + timedelta(days=choice.ctype.horizon_days)).astimezone(zone).date()
+    horizon = (now + choice.ctype.horizon).astimezone(zone).date()
     next_monday = monday + timedelta(days=7)
     return Week(
         monday=monday,

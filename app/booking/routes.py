@@ -50,7 +50,7 @@ def picker():
     """Step 2: a week of free times in the viewer's zone; works with and without HTMX.
 
     The HTMX fragment (week navigation) is the hot path: it is cached under the calendar
-    version, so a repeat costs one small query and no slot computation.
+    version (see ``freshness``), so a repeat costs no query and no slot computation.
     """
     now, zone = utcnow(), _viewer_zone()
     monday = week_of(request.args.get("week"), zone, now)
@@ -160,21 +160,16 @@ def confirm_guest(token: str):
     """The guest's double opt-in link."""
     try:
         uid = uid_from(token, tokens.CONFIRM_BOOKING)
-    except tokens.InvalidToken as error:
-        message = (
-            _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben.")
-            if error.expired
-            else _("Dieser Bestätigungslink ist ungültig.")
-        )
-        flash(message, "error")
-        return redirect(url_for("booking.start"))
-    booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
-    try:
+        booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
         service.confirm_guest_booking(booking)
-    except service.HoldExpired:
-        flash(
-            _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben."), "error"
-        )
+    except (tokens.InvalidToken, service.HoldExpired) as error:
+        if isinstance(error, tokens.InvalidToken) and not error.expired:
+            flash(_("Dieser Bestätigungslink ist ungültig."), "error")
+        else:
+            flash(
+                _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben."),
+                "error",
+            )
         return redirect(url_for("booking.start"))
     db.session.commit()
     flash(_("Danke! Ihr Termin ist bestätigt."), "success")

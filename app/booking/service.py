@@ -87,8 +87,7 @@ def fair_order(advisors: list[Advisor], start: datetime, now: datetime) -> list[
 
 def check_window(ctype: ConsultationType, start: datetime, now: datetime) -> None:
     """Raise ``OutsideWindow`` unless now + notice ≤ start ≤ now + horizon."""
-    earliest = now + timedelta(minutes=ctype.minimum_notice_minutes)
-    if not earliest <= start <= now + timedelta(days=ctype.horizon_days):
+    if not now + ctype.minimum_notice <= start <= now + ctype.horizon:
         raise OutsideWindow()
 
 

@@ -118,6 +118,14 @@ class ConsultationType(db.Model):
     def buffer_after(self) -> timedelta:
         return timedelta(minutes=self.buffer_after_minutes)
 
+    @property
+    def minimum_notice(self) -> timedelta:
+        return timedelta(minutes=self.minimum_notice_minutes)
+
+    @property
+    def horizon(self) -> timedelta:
+        return timedelta(days=self.horizon_days)
+
 
 class AvailabilityRule(db.Model):
     """Weekly hours, as local wall-clock times in the advisor's zone."""
