@@ -16,7 +16,7 @@ from app.booking.access import booking_or_404
 from app.booking.choice import Choice, parse_start, week_of
 from app.booking.forms import CancelForm, ConfirmForm
 from app.booking.picker import week_view
-from app.booking.routes import unavailable_message
+from app.booking.routes import flash_invalid_time, unavailable_message
 from app.extensions import db
 from app.i18n import select_timezone
 from app.models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, Role
@@ -54,10 +54,7 @@ def reschedule(uid: str):
         try:
             start = parse_start(request.args["start"])
         except ValueError:
-            flash(
-                _("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."),
-                "error",
-            )
+            flash_invalid_time()
     form = ConfirmForm()
     if start is not None and form.validate_on_submit():
         try:

@@ -71,6 +71,10 @@ def _form_for_viewer():
     return BookingForm() if current_user.is_authenticated else GuestBookingForm()
 
 
+def flash_invalid_time() -> None:
+    flash(_("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."), "error")
+
+
 def unavailable_message(error: service.SlotUnavailable) -> str:
     if isinstance(error, service.OutsideWindow):
         return _("Diese Zeit liegt außerhalb des Buchungszeitraums. Bitte wählen Sie eine andere.")
@@ -109,9 +113,7 @@ def book():
             monday = week_of(request.form.get("week"), zone, utcnow())
             message = _("Bitte wählen Sie eine der freien Zeiten.")
             return _choose_again(choice, form, monday, zone, message, 422)
-        flash(
-            _("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."), "error"
-        )
+        flash_invalid_time()
         return redirect(url_for("booking.picker", **choice.params()))
     if not form.validate_on_submit():
         return render(
