@@ -15,7 +15,7 @@ from app.models.booking import (
     advisor_topic,
 )
 from app.models.mail import OutboxMessage
-from app.models.users import Organisation, OrganisationSize, Role, User
+from app.models.users import Invitation, Organisation, OrganisationSize, Role, User
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -27,6 +27,7 @@ __all__ = [
     "BusyBlock",
     "CalendarState",
     "ConsultationType",
+    "Invitation",
     "LocationKind",
     "Organisation",
     "OrganisationSize",

@@ -44,6 +44,8 @@ class Advisor(db.Model):
     bio_en: Mapped[str] = mapped_column(sa.Text, default="")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
     active: Mapped[bool] = mapped_column(default=True)
+    # Goes up with every change to this advisor's free time; cached picker weeks carry it.
+    calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(

@@ -125,3 +125,34 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str) -> User | None:
         return db.session.scalar(sa.select(cls).where(cls.email == cls.normalise_email(email)))
+
+
+class Invitation(db.Model):
+    """A colleague's invitation into an organisation: for one address, used once, revocable.
+
+    Only a hash of the link's secret is stored, so a database leak opens no organisation.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE")
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    # Lower-cased like User.email; registering through the link must use exactly this one.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (sa.Index("ix_invitation_organisation", "organisation_id", "created_at"),)
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.email!r} org={self.organisation_id}>"
+
+    def is_open(self, now: datetime) -> bool:
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now
