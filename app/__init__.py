@@ -9,23 +9,24 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import PROJECT_ROOT, Config
+from app.config import PROJECT_ROOT, Config, instance_path, site_root
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the application: configuration, extensions, blueprints and commands."""
     load_dotenv(PROJECT_ROOT / ".env")
+    site = site_root()
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        template_folder=str(PROJECT_ROOT / "templates"),
-        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(instance_path()),
+        template_folder=str(site / "templates"),
+        static_folder=str(site / "static"),
     )
     app.config.from_object(Config())
     app.config.update(overrides or {})
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set: put it in the environment (see README).")
-    Path(app.instance_path).mkdir(exist_ok=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if proxies := app.config["PROXY_COUNT"]:
         # Client address and scheme from the proxy's headers: rate limits and Secure need them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
@@ -51,7 +52,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(site_root() / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

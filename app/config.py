@@ -11,7 +11,9 @@ from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSTANCE_PATH = PROJECT_ROOT / "instance"
+# An installed wheel carries templates/, static/ and migrations/ here (see setup.py);
+# a checkout has none and uses the top-level folders.
+BUNDLED_ROOT = Path(__file__).resolve().parent / "_site"
 DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 (used only with FLASK_DEBUG)
 
 
@@ -21,6 +23,20 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def site_root() -> Path:
+    """Where ``templates/``, ``static/`` and ``migrations/`` live: the wheel's copy, else the
+    checkout's top-level folders."""
+    return BUNDLED_ROOT if BUNDLED_ROOT.is_dir() else PROJECT_ROOT
+
+
+def instance_path() -> Path:
+    """Writable data (SQLite database, development mail): ``INSTANCE_PATH``, else ``instance/``
+    of the checkout, or of the working directory when running from an installed wheel."""
+    if configured := os.environ.get("INSTANCE_PATH"):
+        return Path(configured).resolve()
+    return (PROJECT_ROOT if site_root() == PROJECT_ROOT else Path.cwd()) / "instance"
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -39,9 +55,10 @@ class Config:
 
     def __init__(self) -> None:
         debug = _bool("FLASK_DEBUG", False)
+        instance = instance_path()
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or (DEV_SECRET_KEY if debug else None)
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(
-            os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'app.db'}")
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'app.db'}")
         )
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.HUB_NAME = os.environ.get("HUB_NAME", "Industry Hub Rhein-Kreis")
@@ -106,6 +123,6 @@ class Config:
         self.MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
         self.MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
         self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", self.HUB_EMAIL)
-        self.MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_PATH / "outbox"))
+        self.MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(instance / "outbox"))
         self.MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
         self.MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))
