@@ -35,9 +35,19 @@ def create_admin(email: str, name: str, password: str) -> None:
 
 @click.command("seed-demo")
 @with_appcontext
-def seed_demo() -> None:
+@click.option(
+    "--force", is_flag=True, help="Seed even outside development (demo logins are public)."
+)
+def seed_demo(force: bool) -> None:
     """Fill the database with a believable hub; running it again changes nothing."""
     from app.demo import DEMO_PASSWORD, seed
+
+    if not (current_app.debug or current_app.testing or force):
+        # The demo admin's password is printed in the README: on a real site it is a door.
+        raise click.ClickException(
+            "seed-demo creates accounts with a published password and runs only in "
+            "development (FLASK_DEBUG=1). Use --force if you really mean this database."
+        )
 
     created = seed()
     db.session.commit()
