@@ -6,11 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
-from app import create_app
 from app.extensions import db
 from app.models import Advisor, Booking, Organisation, OutboxMessage, Role, Topic, User
 from tests.booking_support import GUEST, at, book, fetch, monday_in
-from tests.conftest import app_config
 
 
 def counts(app) -> dict[str, int]:
@@ -42,21 +40,16 @@ def test_seed_demo_builds_a_believable_hub_and_is_idempotent(app, runner):
     assert counts(app) == after_first
 
 
-def test_seed_demo_refuses_outside_development_unless_forced(app, database_url):
-    """``app`` is asked for so its teardown empties the tables this test fills."""
-    production = create_app(app_config(database_url, TESTING=False, DEBUG=False))
-    runner = production.test_cli_runner()
+def test_seed_demo_refuses_outside_development_unless_forced(app, runner):
+    app.testing = app.debug = False  # as on a production server
     refused = runner.invoke(args=["seed-demo"])
     assert refused.exit_code != 0
     assert "published password" in refused.output
-    with production.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
+    assert counts(app)["User"] == 0
 
     forced = runner.invoke(args=["seed-demo", "--force"])
     assert forced.exit_code == 0, forced.output
-    with production.app_context():
-        assert User.by_email("admin@industryhub.example") is not None
-        db.engine.dispose()
+    assert counts(app)["User"] > 0
 
 
 def test_demo_users_can_log_in(runner, auth):
