@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -34,6 +35,7 @@ from app.models import (
     Topic,
     User,
 )
+from app.models import users as users_module
 from app.models.types import utcnow
 from tests.smtp import SMTPServer
 
@@ -65,6 +67,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if sqlite_only:
         config.hook.pytest_deselected(items=sqlite_only)
         items[:] = [item for item in items if item not in sqlite_only]
+
+
+# Argon2 at production cost was a quarter of the run; only tests marked
+# ``production_hashing`` (which check the hash itself) pay for it.
+CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch) -> None:
+    if request.node.get_closest_marker("production_hashing") is None:
+        monkeypatch.setattr(users_module, "password_hasher", CHEAP_HASHER)
 
 
 def app_config(database_url: str, **overrides) -> dict:

@@ -35,6 +35,7 @@ def stored_user(app, email: str) -> User | None:
 # Registration
 
 
+@pytest.mark.production_hashing
 def test_registration_creates_organisation_and_unverified_user(app, client, outbox):
     answer = client.submit("/konto/registrieren", REGISTRATION)
     assert answer.headers["Location"] == "/konto/postfach"
