@@ -6,6 +6,7 @@ the message catalogues are compiled into ``.mo`` files on the way. Everything el
 the package is declared in ``pyproject.toml``.
 """
 
+import shutil
 from pathlib import Path
 
 from setuptools import setup
@@ -20,6 +21,7 @@ class BuildWithSite(build_py):
         if self.editable_mode:  # an editable install reads the checkout itself
             return
         package = Path(self.build_lib, "app")
+        shutil.rmtree(package / "_site", ignore_errors=True)  # no file deleted since lingers
         for folder in SITE_FOLDERS:
             self.copy_tree(folder, str(package / "_site" / folder))
         self._compile_catalogues(package / "translations")
