@@ -31,6 +31,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Client address and scheme from the proxy's headers: rate limits and Secure need them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
+    from app import edges
+
+    edges.init_app(app)  # first: its URL converter and checks apply to every route
     _init_extensions(app)
     _register_blueprints(app)
 

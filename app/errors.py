@@ -1,8 +1,12 @@
-"""Error pages that speak the user's language, as a page or as an HTMX fragment."""
+"""Error pages that speak the user's language, as a page or as an HTMX fragment.
+
+Under ``/api/`` every error, a URL that matches no route included, is an RFC 9457 problem
+document (``application/problem+json``) instead: programs read the API, not people.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
@@ -38,6 +42,28 @@ CSRF_MESSAGE = (
 )
 
 
+API_PREFIX = "/api/"
+
+
+def is_api_request() -> bool:
+    return request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/")
+
+
+def problem_response(
+    status: int, title: str, invalid: list[dict] | None = None, detail: str | None = None
+) -> Response:
+    """An RFC 9457 problem document; ``invalid`` lists the parameters that were wrong."""
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if invalid:
+        body["invalid_params"] = invalid
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
 def render_error(status: int, title: str, message: str) -> Response:
     response = render(
         "errors/error.html", block="error", status=status, title=title, message=message
@@ -50,9 +76,18 @@ def render_error(status: int, title: str, message: str) -> Response:
 
 
 def handle_http_error(error: HTTPException) -> Response:
+    """The status's page, or the error's own ``user_message`` where it has one."""
     status = error.code or 500
-    title, message = MESSAGES.get(status, (error.name, error.description))
-    return render_error(status, str(title), str(message))
+    explained = getattr(error, "user_message", None)
+    if is_api_request():
+        response = problem_response(status, error.name, detail=explained and str(explained))
+    else:
+        title, message = MESSAGES.get(status, (error.name, error.description))
+        response = render_error(status, str(title), str(explained or message))
+    for name, value in error.get_headers():  # e.g. ``Allow`` of a 405
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
 
 
 def handle_untrusted_host(error: SecurityError) -> Response:
@@ -62,6 +97,8 @@ def handle_untrusted_host(error: SecurityError) -> Response:
 
 def handle_csrf_error(error: CSRFError) -> Response:
     title, message = CSRF_MESSAGE
+    if is_api_request():
+        return problem_response(400, str(title), detail=str(message))
     return render_error(400, str(title), str(message))
 
 
@@ -73,6 +110,8 @@ def handle_unexpected_error(error: InternalServerError) -> Response:
         request.path,
         exc_info=error.original_exception,
     )
+    if is_api_request():
+        return problem_response(500, error.name)
     title, message = MESSAGES[500]
     return render_error(500, str(title), str(message))
 

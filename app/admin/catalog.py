@@ -88,7 +88,7 @@ def edit_topic(topic_id: int | None):
     form = TopicForm(obj=topic if topic_id else None)
     chosen = {a.id for a in topic.advisors} if topic_id else set()
     if form.validate_on_submit():
-        chosen = {int(v) for v in request.form.getlist("advisor_ids") if v.isdigit()}
+        chosen = {int(v) for v in request.form.getlist("advisor_ids") if v.isdecimal()}
         if _slug_taken(Topic, form.slug.data, topic_id):
             form.slug.errors.append(str(SLUG_TAKEN))
         else:

@@ -14,7 +14,8 @@ tz         IANA zone the dates are read in and ``start_local`` is given in
 
 Answers ``200`` with ``{"slots": [{"start", "end", "start_local", "advisors",
 "book_url"}, …]}`` (instants in UTC, ISO 8601); bad input gets ``400`` and an RFC 9457
-problem document (``application/problem+json``) listing each invalid parameter.
+problem document (``application/problem+json``) listing each invalid parameter; every other
+error under ``/api/`` is a problem document too (see ``app.errors``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Blueprint, Response, jsonify, request, url_for
 from sqlalchemy.orm import selectinload
-from werkzeug.exceptions import HTTPException
 
 from app.booking.availability import free_slots_by_advisor, merge
-from app.booking.choice import ANY_ADVISOR, local_midnight
+from app.booking.choice import ANY_ADVISOR, FIRST_YEAR, LAST_YEAR, local_midnight, usable_date
+from app.errors import problem_response
 from app.extensions import db, limiter
 from app.i18n import is_known_timezone
 from app.models import Advisor, ConsultationType, Topic
@@ -44,24 +45,9 @@ class Problem(Exception):
         self.status, self.title, self.invalid = status, title, invalid or []
 
 
-def problem_response(status: int, title: str, invalid: list[dict] | None = None) -> Response:
-    body = {"type": "about:blank", "title": title, "status": status}
-    if invalid:
-        body["invalid_params"] = invalid
-    response = jsonify(body)
-    response.status_code = status
-    response.mimetype = "application/problem+json"
-    return response
-
-
 @bp.errorhandler(Problem)
 def _problem(error: Problem) -> Response:
     return problem_response(error.status, error.title, error.invalid)
-
-
-@bp.errorhandler(HTTPException)
-def _http_problem(error: HTTPException) -> Response:
-    return problem_response(error.code or 500, error.name)
 
 
 def _date(name: str, default: date, invalid: list[dict]) -> date:
@@ -69,10 +55,15 @@ def _date(name: str, default: date, invalid: list[dict]) -> date:
     if value is None:
         return default
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         invalid.append({"name": name, "reason": "expected a date as YYYY-MM-DD"})
         return default
+    if not usable_date(day):
+        reason = f"expected a date in the years {FIRST_YEAR} to {LAST_YEAR}"
+        invalid.append({"name": name, "reason": reason})
+        return default
+    return day
 
 
 def _read_query() -> tuple[ConsultationType, Topic, list[Advisor], date, date, str]:

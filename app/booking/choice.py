@@ -1,7 +1,9 @@
 """Reading the booking journey's query parameters: type, topic, advisor, week, start.
 
 Bad or stale parameters never cause a 500: unknown type or topic is a 404 (a dead link),
-a start time that is not a proper instant is a ``ValueError`` the view explains.
+a start time that is not a proper instant is a ``ValueError`` the view explains, and a week
+that cannot be read is this week. Dates outside the years ``FIRST_YEAR``–``LAST_YEAR``
+count as unreadable: near year 1 or 9999 one more day or time zone is an OverflowError.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from app.extensions import db
 from app.models import Advisor, ConsultationType, Topic
 
 ANY_ADVISOR = "any"
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @dataclass(frozen=True)
@@ -83,19 +86,29 @@ def read_choice(values) -> Choice:
     return Choice(ctype, topic, advisor)
 
 
+def usable_date(day: date) -> bool:
+    """A date the journey can name: in the years ``FIRST_YEAR`` to ``LAST_YEAR``."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
 def parse_start(value: str | None) -> datetime:
-    """An ISO instant with its offset (``2026-12-01T09:00:00Z``); ValueError otherwise."""
+    """An ISO instant with its offset (``2026-12-01T09:00:00Z``) on a usable date;
+    ValueError otherwise."""
     start = datetime.fromisoformat(value or "")
     if start.tzinfo is None:
         raise ValueError("naive start")
+    if not usable_date(start.date()):
+        raise ValueError("start out of range")
     return start.astimezone(ZoneInfo("UTC"))
 
 
 def week_of(value: str | None, zone: ZoneInfo, now: datetime) -> date:
-    """The Monday of the week named by ``value`` (any date in it), else of this week."""
+    """The Monday of the week named by ``value`` (any usable date in it), else of this week."""
     try:
-        day = date.fromisoformat(value) if value else now.astimezone(zone).date()
+        day = date.fromisoformat(value or "")
     except ValueError:
+        day = None
+    if day is None or not usable_date(day):
         day = now.astimezone(zone).date()
     return day - timedelta(days=day.weekday())
 
