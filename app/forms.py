@@ -1,15 +1,70 @@
-"""Validators with messages in the user's language, shared by every form.
+"""The base form and the validators every form shares.
 
 WTForms' own messages are English; ours go through Babel so a German user reads German.
+Every form inherits ``Form``, which keeps control characters out of what users type.
 """
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
-from wtforms import Field, Form, IntegerField, ValidationError
+from flask_wtf import FlaskForm
+from wtforms import Field, IntegerField, PasswordField, TextAreaField, ValidationError
+from wtforms.form import BaseForm
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Regexp, StopValidation
 
 from app.i18n import is_known_locale, is_known_timezone
+
+# Unicode category Cc (C0, DEL, C1) plus the line and paragraph separators.
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_CONTROL_RUN = re.compile(rf"\s*(?:[{_CONTROL}]\s*)+")
+_LINE_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def single_line(value):
+    """One line of text: each run of control characters (line breaks, tabs, NUL …) with
+    the spaces around it becomes one space, and no space is left at either end."""
+    if not isinstance(value, str):
+        return value
+    return _CONTROL_RUN.sub(" ", value).strip()
+
+
+def multi_line(value):
+    """A text area: every line break (CR LF, CR, U+2028, U+2029) becomes LF, tabs stay,
+    every other control character goes, and no blank space is left at either end."""
+    if not isinstance(value, str):
+        return value
+    return _TEXT_CONTROL.sub("", _LINE_BREAK.sub("\n", value)).strip()
+
+
+def no_nul(value):
+    """A password counts as typed, but NUL is no character anybody types: refused."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(_l("Das Passwort darf keine Steuerzeichen enthalten."))
+    return value
+
+
+class Form(FlaskForm):
+    """The base of every form: text reaches the view free of control characters.
+
+    Single-line fields (everything but text areas and passwords) get ``single_line``,
+    text areas ``multi_line``, passwords ``no_nul``; before the field's own filters.
+    """
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, PasswordField):
+                clean = no_nul
+            elif issubclass(field_class, TextAreaField):
+                clean = multi_line
+            else:
+                clean = single_line
+            filters = [clean, *unbound_field.kwargs.get("filters", ())]
+            return super().bind_field(form, unbound_field, {**options, "filters": filters})
+
 
 COMMON_PASSWORDS = frozenset(
     [
@@ -60,7 +115,7 @@ def max_length(limit: int):
     return Length(max=limit, message=_l("Bitte höchstens %(max)d Zeichen.", max=limit))
 
 
-def strong_password(form: Form, field: Field) -> None:
+def strong_password(form: BaseForm, field: Field) -> None:
     """At least 10 characters, not a well-known password, not the e-mail address."""
     password = field.data or ""
     if len(password) < PASSWORD_MIN_LENGTH:
@@ -82,12 +137,12 @@ def strong_password(form: Form, field: Field) -> None:
         )
 
 
-def known_locale(form: Form, field: Field) -> None:
+def known_locale(form: BaseForm, field: Field) -> None:
     if not is_known_locale(field.data):
         raise ValidationError(_l("Diese Sprache wird nicht angeboten."))
 
 
-def known_timezone(form: Form, field: Field) -> None:
+def known_timezone(form: BaseForm, field: Field) -> None:
     if not is_known_timezone(field.data):
         raise ValidationError(_l("Unbekannte Zeitzone. Bitte wählen Sie eine aus der Liste."))
 
@@ -105,7 +160,7 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError(_l("Bitte geben Sie eine ganze Zahl ein.")) from error
 
-    def pre_validate(self, form: Form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         # Not a number: that is the one thing to say; skip "required" and range checks.
         if self.process_errors:
             raise StopValidation()

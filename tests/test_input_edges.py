@@ -9,6 +9,9 @@ integer out of range is a database error.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
 import pytest
 
 from app.models import Role
@@ -231,6 +234,24 @@ def test_control_characters_in_staff_forms_are_refused(client, admin, url, form,
 def test_tab_and_line_breaks_in_a_text_area_are_no_control_characters_to_refuse(client, admin):
     form = {**TYPE_FORM, "description_de": "Erstens:\r\n\tzuhören\r\nZweitens"}
     assert client.submit("/admin/beratungsarten/neu", form).status_code == 302
+
+
+def _subclasses(cls: type) -> set[type]:
+    return {sub for direct in cls.__subclasses__() for sub in {direct, *_subclasses(direct)}}
+
+
+def test_every_form_cleans_control_characters():
+    """Each form of the app inherits ``app.forms.Form``, whose filters clean every field."""
+    from flask_wtf import FlaskForm
+
+    import app
+    from app.forms import Form
+
+    for module in pkgutil.walk_packages(app.__path__, "app."):
+        importlib.import_module(module.name)
+    ours = {form for form in _subclasses(FlaskForm) if form.__module__.startswith("app.")}
+    assert len(ours) > 10
+    assert {form.__qualname__ for form in ours if not issubclass(form, Form)} == set()
 
 
 # -- numbers larger than the database's -----------------------------------------------------

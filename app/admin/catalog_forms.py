@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Optional
 
 from app.booking.labels import LOCATION_KINDS
-from app.forms import WholeNumberField, max_length, number_between, required, slug
+from app.forms import Form, WholeNumberField, max_length, number_between, required, slug
 
 
-class ConsultationTypeForm(FlaskForm):
+class ConsultationTypeForm(Form):
     slug = StringField(
         _l("Kurzname in Adressen"),
         validators=[required(), max_length(80), slug()],
@@ -56,7 +55,7 @@ class ConsultationTypeForm(FlaskForm):
     active = BooleanField(_l("Online buchbar"), default=True)
 
 
-class TopicForm(FlaskForm):
+class TopicForm(Form):
     slug = ConsultationTypeForm.slug
     name_de = StringField(_l("Name (Deutsch)"), validators=[required(), max_length(120)])
     name_en = StringField(_l("Name (Englisch)"), validators=[required(), max_length(120)])

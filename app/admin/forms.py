@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf
 
-from app.forms import email_address, max_length, required
+from app.forms import Form, email_address, max_length, required
 from app.models import Role
 
 
-class StaffUserForm(FlaskForm):
+class StaffUserForm(Form):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
     role = SelectField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -15,6 +14,7 @@ from wtforms import (
 from wtforms.validators import EqualTo, Optional
 
 from app.forms import (
+    Form,
     email_address,
     known_locale,
     known_timezone,
@@ -50,7 +50,7 @@ class PasswordPair:
     )
 
 
-class RegistrationForm(PasswordPair, FlaskForm):
+class RegistrationForm(PasswordPair, Form):
     name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
     organisation_name = StringField(_l("Unternehmen"), validators=[required(), max_length(200)])
@@ -81,7 +81,7 @@ class RegistrationForm(PasswordPair, FlaskForm):
             field.data = OrganisationSize.MICRO.value
 
 
-class InvitedRegistrationForm(PasswordPair, FlaskForm):
+class InvitedRegistrationForm(PasswordPair, Form):
     """Joining a colleague's organisation: the organisation is known from the invitation."""
 
     name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
@@ -90,25 +90,25 @@ class InvitedRegistrationForm(PasswordPair, FlaskForm):
     website = RegistrationForm.website
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
     password = PasswordField(_l("Passwort"), validators=[required()])
     remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
 
 
-class EmailForm(FlaskForm):
+class EmailForm(Form):
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
 
 
-class ResetPasswordForm(PasswordPair, FlaskForm):
+class ResetPasswordForm(PasswordPair, Form):
     pass
 
 
-class ChangePasswordForm(PasswordPair, FlaskForm):
+class ChangePasswordForm(PasswordPair, Form):
     current_password = PasswordField(_l("Aktuelles Passwort"), validators=[required()])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[required(), max_length(120)])
     locale = SelectField(
         _l("Sprache"),
@@ -131,7 +131,7 @@ class ProfileForm(FlaskForm):
         ]
 
 
-class InviteColleagueForm(FlaskForm):
+class InviteColleagueForm(Form):
     email = EmailField(
         _l("E-Mail-Adresse der Kollegin oder des Kollegen"), validators=email_address()
     )

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from app.auth.forms import RegistrationForm
-from app.forms import email_address, max_length, required
+from app.forms import Form, email_address, max_length, required
 
 
-class BookingForm(FlaskForm):
+class BookingForm(Form):
     agenda = TextAreaField(
         _l("Worüber möchten Sie sprechen?"),
         validators=[required(), max_length(2000)],
@@ -34,11 +33,11 @@ class GuestBookingForm(BookingForm):
     website = RegistrationForm.website
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(
         _l("Grund (freiwillig)"), validators=[Optional(), max_length(1000)], render_kw={"rows": 3}
     )
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(Form):
     """A bare form with only the CSRF token, for "yes, do it" buttons."""
