@@ -1,8 +1,15 @@
 """Sending what the outbox holds, with retries and exponential back-off.
 
-Rows are claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several workers never
-send the same message; SQLite has a single writer anyway. A message counts as sent only
-after the SMTP server accepted it, so a server that is down delays mail but loses none.
+One message at a time: claim it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+workers never send the same message; SQLite has a single writer anyway), send it, record
+the outcome and commit, then the next. So a crash re-sends at most the one message in
+flight, and a worker never holds rows it is not sending (committing in the middle of a
+claimed batch would release the rest to other workers while this one still sends them).
+
+A message counts as sent only after the SMTP server accepted it, so a server that is down
+delays mail but loses none. A message that cannot be built or is refused for good (a
+header with a line break, an unknown mailbox) is marked failed with the error, and the
+worker goes on with the next: one bad message never stops the others.
 """
 
 from __future__ import annotations
@@ -43,13 +50,15 @@ def _is_permanent(error: Exception) -> bool:
     return isinstance(error, smtplib.SMTPResponseException) and error.smtp_code >= 500
 
 
-def deliver_due(
-    transport: Transport, now: datetime | None = None, batch_size: int = 20
-) -> DeliveryReport:
-    """Send the messages that are due, record each outcome and commit."""
-    config = current_app.config
-    now = now or utcnow()
-    due = (
+def _is_transient(error: Exception) -> bool:
+    """A network or SMTP trouble that may pass; anything else (a header with a line break,
+    a 5xx answer) fails the same way on every attempt."""
+    return isinstance(error, OSError | smtplib.SMTPException) and not _is_permanent(error)
+
+
+def _claim_next(now: datetime) -> OutboxMessage | None:
+    """The next due message, locked until this transaction ends; other workers skip it."""
+    return db.session.scalars(
         sa.select(OutboxMessage)
         .where(
             OutboxMessage.sent_at.is_(None),
@@ -57,29 +66,43 @@ def deliver_due(
             OutboxMessage.next_attempt_at <= now,
         )
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(batch_size)
+        .limit(1)
         .with_for_update(skip_locked=True)
-    )
+    ).first()
+
+
+def _deliver(transport: Transport, message: OutboxMessage, now: datetime) -> str:
+    """Send one message and record the outcome on it: "sent", "retrying" or "failed"."""
+    config = current_app.config
+    message.attempts += 1
+    try:
+        transport.send(build_email(message, config["MAIL_DEFAULT_SENDER"]))
+    except Exception as error:
+        message.last_error = f"{type(error).__name__}: {error}"[:1000]
+        if not _is_transient(error) or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+            current_app.logger.warning("outbox: message %d failed: %s", message.id, error)
+            message.failed_at = now
+            return "failed"
+        message.next_attempt_at = now + backoff(message.attempts, config["MAIL_RETRY_BASE_SECONDS"])
+        return "retrying"
+    message.sent_at = utcnow()
+    message.last_error = None
+    return "sent"
+
+
+def deliver_due(
+    transport: Transport, now: datetime | None = None, batch_size: int = 20
+) -> DeliveryReport:
+    """Send up to ``batch_size`` due messages, committing after each one."""
+    now = now or utcnow()
     report = DeliveryReport()
-    for message in db.session.scalars(due).all():
-        message.attempts += 1
-        try:
-            transport.send(build_email(message, config["MAIL_DEFAULT_SENDER"]))
-        except (OSError, smtplib.SMTPException) as error:
-            message.last_error = f"{type(error).__name__}: {error}"[:1000]
-            if _is_permanent(error) or message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
-                message.failed_at = now
-                report.failed += 1
-            else:
-                message.next_attempt_at = now + backoff(
-                    message.attempts, config["MAIL_RETRY_BASE_SECONDS"]
-                )
-                report.retrying += 1
-        else:
-            message.sent_at = utcnow()
-            message.last_error = None
-            report.sent += 1
-    db.session.commit()
+    for _ in range(batch_size):
+        message = _claim_next(now)
+        if message is None:
+            break
+        outcome = _deliver(transport, message, now)
+        db.session.commit()
+        setattr(report, outcome, getattr(report, outcome) + 1)
     return report
 
 
