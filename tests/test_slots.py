@@ -1,9 +1,12 @@
 """Slot computation (app/booking/slots.py): each rule by a hand-checkable case, then all of them
 as properties over random hours, exceptions, busy time, bookings, rules and windows, in three
-zones and across the 2026 clock changes.
+zones and across the 2026 clock changes, and in two zones whose clock once went back across
+midnight.
 
 Clock changes in 2026: Europe/Berlin 29 March (02:00 → 03:00) and 25 October (03:00 → 02:00);
-America/New_York 8 March and 1 November; Asia/Kolkata has none.
+America/New_York 8 March and 1 November; Asia/Kolkata has none. Back across midnight:
+America/St_Johns on 29 October 2006 (00:01 NDT → 23:01 NST the day before), Antarctica/Casey
+on 5 March 2010 (02:00 UTC+11 → 23:00 UTC+8 the day before).
 """
 
 from __future__ import annotations
@@ -30,7 +33,11 @@ from app.booking.slots import (
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 KOLKATA = ZoneInfo("Asia/Kolkata")
+ST_JOHNS = ZoneInfo("America/St_Johns")  # UTC-3:30/-2:30, changed at 00:01 local until 2011
+CASEY = ZoneInfo("Antarctica/Casey")  # UTC+8 or +11 in 2009-2010
 MINUTE = timedelta(minutes=1)
+QUARTER = timedelta(minutes=15)
+_ZERO = timedelta(0)
 HALF_HOUR = SlotRules(duration=timedelta(minutes=30), step=timedelta(minutes=30))
 MONDAY = date(2026, 3, 2)
 
@@ -41,6 +48,24 @@ def at(day: date, hh_mm: str, zone: ZoneInfo = BERLIN) -> datetime:
 
 def t(hh_mm: str) -> time:
     return time.fromisoformat(hh_mm)
+
+
+def utc_at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def picker(
+    zone: ZoneInfo, weekly: list[WeeklyHours], rules: SlotRules, start: str, end: str
+) -> list[Slot]:
+    """Free slots in the window [start, end) given in UTC, asked a week ahead."""
+    return free_slots(
+        zone=zone,
+        weekly=weekly,
+        rules=rules,
+        now=utc_at(start) - timedelta(days=7),
+        window_start=utc_at(start),
+        window_end=utc_at(end),
+    )
 
 
 def slots_on(
@@ -264,6 +289,97 @@ def test_other_zones_keep_local_hours(zone, day, expected_local, expected_utc):
     slots = slots_on(day, weekly, zone=zone)
     assert local(slots, zone) == expected_local
     assert [slot.start.strftime("%H:%M") for slot in slots] == expected_utc
+
+
+# --- Rule 1 where the clock went back across midnight -------------------------------------------
+#
+# There a local date comes back: St. John's went from 00:01 NDT on 29 October 2006 back to
+# 23:01 NST on the 28th (at 02:31Z); Casey from 02:00 (UTC+11) on 5 March 2010 back to 23:00
+# (UTC+8) on the 4th (at 15:00Z). A window edge inside such a stretch has one local date, while
+# the periods of the date before (or after) still run there.
+
+
+def went_back(zone: ZoneInfo, instant: datetime, before: str, after: str) -> None:
+    """Check the test's premise: the clock read ``before`` a minute before ``instant``, then
+    ``after`` (a wall time on the previous local date)."""
+    shown = [(instant - d).astimezone(zone).strftime("%Y-%m-%d %H:%M") for d in (MINUTE, _ZERO)]
+    assert shown == [before, after]
+
+
+def test_window_starting_after_the_clock_went_back_keeps_the_previous_dates_hours():
+    """The window starts on a date the clock leaves again; the previous date's period still
+    runs past that start (to the last moment its clock shows the period's end)."""
+    went_back(ST_JOHNS, utc_at("2006-10-29 02:31"), "2006-10-29 00:00", "2006-10-28 23:01")
+    saturday = [WeeklyHours(5, t("23:00"), t("23:45"))]  # 01:30Z (NDT) to 03:15Z (NST)
+    quarter = SlotRules(duration=QUARTER, step=QUARTER)
+    found = picker(ST_JOHNS, saturday, quarter, "2006-10-29 02:30", "2006-10-29 04:00")
+    assert local(found, ST_JOHNS, "%d %H:%M %Z") == ["29 00:00 NDT", "28 23:15 NST", "28 23:30 NST"]
+
+    went_back(CASEY, utc_at("2010-03-04 15:00"), "2010-03-05 01:59", "2010-03-04 23:00")
+    thursday = [WeeklyHours(3, t("22:00"), t("23:30"))]  # 11:00Z (UTC+11) to 15:30Z (UTC+8)
+    found = picker(CASEY, thursday, HALF_HOUR, "2010-03-04 13:00", "2010-03-04 18:00")
+    assert utc(found) == [
+        "03-04 13:00Z",
+        "03-04 13:30Z",
+        "03-04 14:00Z",
+        "03-04 14:30Z",
+        "03-04 15:00Z",
+    ]
+
+
+def test_window_ending_after_the_clock_went_back_keeps_the_next_dates_hours():
+    """The window ends on the date the clock went back to; the next date's period started
+    before (at the first moment its clock showed the period's start)."""
+    sunday = [WeeklyHours(6, t("00:00"), t("00:45"))]  # 02:30Z (NDT) to 04:15Z (NST)
+    quarter = SlotRules(duration=QUARTER, step=QUARTER)
+    found = picker(ST_JOHNS, sunday, quarter, "2006-10-29 02:00", "2006-10-29 03:00")
+    assert local(found, ST_JOHNS, "%d %H:%M %Z") == ["29 00:00 NDT", "28 23:15 NST"]
+
+    friday = [WeeklyHours(4, t("00:00"), t("01:00"))]  # 13:00Z (UTC+11) to 17:00Z (UTC+8)
+    found = picker(CASEY, friday, HALF_HOUR, "2010-03-04 12:00", "2010-03-04 15:30")
+    assert utc(found) == [
+        "03-04 13:00Z",
+        "03-04 13:30Z",
+        "03-04 14:00Z",
+        "03-04 14:30Z",
+        "03-04 15:00Z",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "weekly", "change"),
+    [
+        (
+            ST_JOHNS,
+            [WeeklyHours(5, t("23:00"), t("23:45")), WeeklyHours(6, t("00:00"), t("00:45"))],
+            "2006-10-29 02:31",
+        ),
+        (
+            CASEY,
+            [WeeklyHours(3, t("22:00"), t("23:30")), WeeklyHours(4, t("00:00"), t("01:00"))],
+            "2010-03-04 15:00",
+        ),
+    ],
+)
+def test_picker_and_one_minute_recheck_agree_where_the_clock_went_back(zone, weekly, change):
+    """Booking re-checks a slot with a one-minute window from its start (service.is_free)."""
+    rules = SlotRules(duration=QUARTER, step=QUARTER)
+    common = {
+        "zone": zone,
+        "weekly": weekly,
+        "rules": rules,
+        "now": utc_at(change) - timedelta(days=7),
+    }
+    around = {
+        "window_start": utc_at(change) - timedelta(days=1),
+        "window_end": utc_at(change) + timedelta(days=1),
+    }
+    shown = free_slots(**common, **around)
+    assert len(shown) > 8
+    for slot in shown:
+        assert free_slots(**common, window_start=slot.start, window_end=slot.start + MINUTE) == [
+            slot
+        ]
 
 
 # --- Rule 3: busy time, bookings and buffers ----------------------------------------------------
@@ -547,19 +663,36 @@ def test_berlin_nine_o_clock_for_a_new_york_viewer():
 # A brute-force model with its own reading of wall-clock hours: a period runs from the first
 # instant the local clock shows its start to the last instant it shows its end (a time the
 # clock skips counts as shown when it jumps past it). All generated hours and all UTC offsets
-# of the three zones are multiples of 15 minutes and clock changes happen on the hour, so
-# scanning a 15-minute UTC grid finds these instants exactly.
+# are multiples of 15 minutes, and clock changes happen on the hour except St. John's (at 00:01
+# local until 2011), so scanning a 15-minute UTC grid (St. John's: 1-minute) finds these
+# instants exactly.
 
 ZONES = (BERLIN, NEW_YORK, KOLKATA)
-BERLIN_CHANGES = (date(2026, 3, 29), date(2026, 10, 25))
-NEW_YORK_CHANGES = (date(2026, 3, 8), date(2026, 11, 1))
-# Windows gather around the advisor's own clock changes (Kolkata: the others' ones).
-CHANGE_DAYS = {
-    BERLIN: BERLIN_CHANGES,
-    NEW_YORK: NEW_YORK_CHANGES,
-    KOLKATA: BERLIN_CHANGES + NEW_YORK_CHANGES,
+# Where the clock went back across midnight, so a local date comes back (see Rule 1 above).
+BACK_ACROSS_MIDNIGHT = (ST_JOHNS, CASEY)
+# The clock changes the properties gather around, as found with zoneinfo (checked below).
+CHANGES = {
+    BERLIN: (utc_at("2026-03-29 01:00"), utc_at("2026-10-25 01:00")),
+    NEW_YORK: (utc_at("2026-03-08 07:00"), utc_at("2026-11-01 06:00")),
+    ST_JOHNS: (utc_at("2006-04-02 03:31"), utc_at("2006-10-29 02:31")),
+    CASEY: (utc_at("2009-10-17 18:00"), utc_at("2010-03-04 15:00")),
 }
-QUARTER = timedelta(minutes=15)
+# Windows gather around the days of the advisor's own clock changes (Kolkata: the others').
+CHANGE_DAYS = {
+    zone: tuple(change.date() for change in changes) for zone, changes in CHANGES.items()
+}
+CHANGE_DAYS[KOLKATA] = CHANGE_DAYS[BERLIN] + CHANGE_DAYS[NEW_YORK]
+CHANGES[KOLKATA] = CHANGES[BERLIN] + CHANGES[NEW_YORK]
+GRID = {ST_JOHNS: MINUTE}
+
+
+@pytest.mark.parametrize(("zone", "change"), [(z, c) for z in CHANGES for c in CHANGES[z]])
+def test_clock_changes_of_the_properties_are_real(zone, change):
+    offsets = [instant.astimezone(zone).utcoffset() for instant in (change - MINUTE, change)]
+    if zone is KOLKATA:
+        assert offsets == [timedelta(hours=5, minutes=30)] * 2
+    else:
+        assert offsets[0] != offsets[1]
 
 
 @dataclass(frozen=True)
@@ -600,9 +733,9 @@ class Case:
 
 @functools.cache
 def _clock(zone: ZoneInfo, day: date) -> tuple[list[datetime], list[datetime]]:
-    """A 15-minute UTC grid around local ``day`` and what the local clock shows at each."""
-    first = datetime.combine(day, time(), UTC) - timedelta(hours=15)
-    grid = [first + n * QUARTER for n in range(4 * 54)]
+    """A 15-minute (or finer) UTC grid around local ``day`` and what the local clock shows."""
+    first, step = datetime.combine(day, time(), UTC) - timedelta(hours=15), GRID.get(zone, QUARTER)
+    grid = [first + n * step for n in range(timedelta(hours=54) // step)]
     return grid, [g.astimezone(zone).replace(tzinfo=None) for g in grid]
 
 
@@ -668,8 +801,17 @@ HOUR_RANGES = st.lists(QUARTERS, min_size=2, max_size=2, unique=True).map(
 NIGHT_RANGES = st.lists(st.integers(0, 24), min_size=2, max_size=2, unique=True).map(
     lambda pair: tuple(time(q // 4, q % 4 * 15) for q in sorted(pair))
 )  # within 00:00–06:00, where the clocks change
+EVENING_RANGES = st.lists(st.integers(80, 95), min_size=2, max_size=2, unique=True).map(
+    lambda pair: tuple(time(q // 4, q % 4 * 15) for q in sorted(pair))
+)  # within 20:00–23:45, before clocks that go back across midnight
 ANY_DAY = st.dates(date(2026, 1, 1), date(2026, 12, 31))
-SOME_ZONE = st.sampled_from((UTC, *ZONES))
+SOME_ZONE = st.sampled_from((UTC, *ZONES, *BACK_ACROSS_MIDNIGHT))
+CLOCK_CHANGE_ZONES = (BERLIN, NEW_YORK, *BACK_ACROSS_MIDNIGHT)
+# Offsets of a window edge from a clock change: anywhere within three hours, or right at it
+# (St. John's first 00:00 on 29 October 2006 lasted one minute).
+NEAR_CHANGE = st.one_of(
+    minutes(-3 * 60, 3 * 60), st.sampled_from([-1, 0, 1, 59, 60, 61]).map(MINUTE.__mul__)
+)
 BUFFERS = st.sampled_from([0, 5, 15, 30, 60]).map(lambda n: n * MINUTE)
 NEAR_WINDOW = minutes(-36 * 60, 4 * 24 * 60)  # offsets from the window start
 WEEKLY = st.one_of(
@@ -713,29 +855,37 @@ RULES = st.builds(
 
 
 @st.composite
-def cases(draw, *, clock_change: bool = False) -> Case:
-    """An advisor in one of three zones; a window of up to four days around a clock-change
+def cases(draw, *, clock_change: bool = False, zones: tuple[ZoneInfo, ...] = ZONES) -> Case:
+    """An advisor in one of ``zones``; a window of up to four days around a clock-change
     day or any 2026 day (the whole local day when long, anything when short); hours,
     exceptions, busy time and bookings around it, their instants given in assorted zones.
 
-    With ``clock_change``: a Berlin or New York advisor working nights (and maybe days) on
-    every weekday, asked well ahead for a window around one of their clock changes.
+    With ``clock_change``: an advisor in Berlin, New York, St. John's or Casey working nights
+    or evenings (and maybe days) on every weekday, asked well ahead for a window around one
+    of their clock changes, or with one edge within three hours of it.
     """
-    zone = draw(st.sampled_from((BERLIN, NEW_YORK) if clock_change else ZONES))
+    zone = draw(st.sampled_from(CLOCK_CHANGE_ZONES if clock_change else zones))
     if clock_change:
-        anchor = draw(st.sampled_from(CHANGE_DAYS[zone]))
+        change = draw(st.sampled_from(CHANGES[zone]))
+        anchor = change.date()
     else:
         anchor = draw(st.sampled_from((*CHANGE_DAYS[zone], None))) or draw(ANY_DAY)
-    midnight = datetime.combine(anchor, time(), UTC)  # local midnight is 5:30 h before to 5 after
+    midnight = datetime.combine(anchor, time(), UTC)  # local midnight is 11 h before to 5 after
     if not clock_change and draw(st.booleans()):
         window_start = midnight + draw(minutes(-6 * 60, 30 * 60))
         window_end = window_start + draw(minutes(1, 5 * 60))
+    elif clock_change and draw(st.booleans()):
+        edge, length = change + draw(NEAR_CHANGE), draw(minutes(1, 30 * 60))
+        window_start, window_end = draw(
+            st.sampled_from([(edge, edge + length), (edge - length, edge)])
+        )
     else:
         window_start = midnight - timedelta(hours=6) - draw(minutes(0, 30 * 60))
         window_end = midnight + timedelta(hours=30) + draw(minutes(0, 40 * 60))
     now = window_start + draw(minutes(-3 * 24 * 60, 0 if clock_change else 12 * 60))
     if clock_change:
-        periods = draw(st.lists(st.one_of(NIGHT_RANGES, HOUR_RANGES), min_size=1, max_size=2))
+        ranges = st.one_of(NIGHT_RANGES, EVENING_RANGES, HOUR_RANGES)
+        periods = draw(st.lists(ranges, min_size=1, max_size=2))
         weekly = [WeeklyHours(day, *hours) for day in range(7) for hours in periods]
         rules = replace(draw(RULES), minimum_notice=timedelta(0), horizon=timedelta(days=60))
     else:
@@ -782,21 +932,25 @@ def test_property_no_slot_overlaps_busy_time_or_a_booking(case):
 
 
 def assert_in_local_working_hours(case: Case) -> None:
-    """Each slot, read in the advisor's zone, lies in a period of its local date's hours."""
+    """Each slot, read in the advisor's zone, lies in a period of its local date's hours
+    (where the clock went back across midnight: maybe of the date before or after)."""
     for slot in case.slots():
         start, end = slot.start.astimezone(case.zone), slot.end.astimezone(case.zone)
         day = start.date()
-        periods = case.hours_on(day)
         if not clock_changes_on(case.zone, day):  # the plain reading on an ordinary day
             assert end.date() == day
-            assert any(a <= start.time() and end.time() <= b for a, b in periods), slot
+            assert any(a <= start.time() and end.time() <= b for a, b in case.hours_on(day)), slot
+            days = [day]
+        else:
+            days = [day - timedelta(days=1), day, day + timedelta(days=1)]
         # On every day, clock changes included: between the first moment the clock shows the
         # period's start and the last moment it shows its end.
         assert any(
-            period(case.zone, day, a, b)[0] <= slot.start
-            and slot.end <= period(case.zone, day, a, b)[1]
-            for a, b in periods
-        ), (slot, day, periods)
+            period(case.zone, d, a, b)[0] <= slot.start
+            and slot.end <= period(case.zone, d, a, b)[1]
+            for d in days
+            for a, b in case.hours_on(d)
+        ), (slot, day)
 
 
 @settings(max_examples=200, deadline=None)
@@ -808,7 +962,8 @@ def test_property_every_slot_lies_in_local_working_hours(case):
 @settings(max_examples=200, deadline=None)
 @given(cases(clock_change=True))
 def test_property_clock_change_days_keep_local_hours(case):
-    """Night and day hours around Berlin's and New York's 2026 clock changes."""
+    """Night, evening and day hours around Berlin's and New York's 2026 clock changes, and
+    around St. John's 2006 and Casey's 2009/2010 ones (back across midnight)."""
     assert_in_local_working_hours(case)
     assert [(slot.start, slot.end) for slot in case.slots()] == model(case)
 
@@ -846,3 +1001,14 @@ def test_property_viewer_zone_does_not_change_the_result(case, viewer):
     assert as_viewer == slots
     shown = [(s.start.astimezone(NEW_YORK), s.end.astimezone(NEW_YORK)) for s in slots]
     assert [Slot(a.astimezone(UTC), b.astimezone(UTC)) for a, b in shown] == slots
+
+
+@settings(max_examples=100, deadline=None)
+@given(cases(zones=ZONES + BACK_ACROSS_MIDNIGHT))
+def test_property_picker_and_one_minute_recheck_agree(case):
+    """Every slot the picker shows for a week (from the case's window start: often a few days
+    before a clock change), booking's re-check finds too: a one-minute window from the slot's
+    start, as in service.is_free."""
+    week = {"window_start": case.window_start, "window_end": case.window_start + timedelta(days=7)}
+    for slot in case.slots(**week):
+        assert case.slots(window_start=slot.start, window_end=slot.start + MINUTE) == [slot]

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 _ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)
-# max_per_day counts bookings by local start date. The local date of an instant starts at most
-# 25 h before it and ends at most 25 h after it, so a two-day margin finds all of them.
+_ONE_DAY = timedelta(days=1)
+# max_per_day counts bookings by local start date. A local date lasts 24 h plus what its clock
+# goes back (a few hours at most), so it starts and ends within two days of any instant in it.
 _DAY_MARGIN = timedelta(days=2)
 
 
@@ -194,7 +195,9 @@ def free_slots(
        takes the first occurrence (fold=0), an ambiguous end the second (fold=1), and a time
        skipped by the clocks becomes the moment they jump. So 01:00–04:00 Berlin lasts 2 h on
        the last Sunday of March and 4 h on the last Sunday of October (and 02:30–04:00 that
-       day also covers 02:00–02:30 of the repeated hour: both passes count).
+       day also covers 02:00–02:30 of the repeated hour: both passes count). Where a clock
+       went back across midnight (St. John's 2006, Casey 2010), a date's periods can run while
+       the clock shows the date before or after it; they count all the same.
     2. Candidates start at each period's start and every ``rules.step`` after it (absolute
        time), as long as ``start + duration <= period end``. A slot is ``[start, start +
        duration)``.
@@ -207,6 +210,9 @@ def free_slots(
        local start date) offers nothing.
     7. Sorted, unique slots in UTC; inputs are not modified. A naive datetime (here or in an
        Interval or Booked), or a non-positive duration or step (SlotRules), is a ValueError.
+
+    The result for a window is the result for any wider window cut to it: a one-minute window
+    from a slot's start (booking's re-check) finds that slot exactly when the picker shows it.
 
     Runs in time linear in the inputs plus ``n log n`` in what lies near the window.
     """
@@ -239,8 +245,11 @@ def free_slots(
         full_days = {day for day, count in counts.items() if count >= rules.max_per_day}
 
     found: set[datetime] = set()
-    day = earliest.astimezone(zone).date()
-    last_day = (limit - _TICK).astimezone(zone).date()
+    # A local date can come back (a clock going back across midnight), so periods of the dates
+    # just before the first and after the last one seen at the window's edges can reach into
+    # it. One day more on each side suffices: no clock goes back a whole day.
+    day = earliest.astimezone(zone).date() - _ONE_DAY
+    last_day = (limit - _TICK).astimezone(zone).date() + _ONE_DAY
     while day <= last_day:
         if day not in full_days:
             for wall_start, wall_end in _hours_on(day, weekly, overrides):
@@ -256,5 +265,5 @@ def free_slots(
                     if i == len(block_starts) or block_starts[i] >= end:
                         found.add(start)
                     start += step
-        day += timedelta(days=1)
+        day += _ONE_DAY
     return [Slot(start, start + duration) for start in sorted(found)]
