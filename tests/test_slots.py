@@ -580,12 +580,21 @@ def test_non_positive_duration_or_step_is_refused(rules):
     [
         {"duration": MINUTE, "buffer_before": -MINUTE},
         {"duration": MINUTE, "buffer_after": -MINUTE},
-        {"duration": MINUTE, "max_per_day": -1},
     ],
 )
-def test_negative_buffer_or_daily_maximum_is_refused(rules):
+def test_negative_buffer_is_refused(rules):
     with pytest.raises(ValueError, match="must not be negative"):
         SlotRules(**rules)
+
+
+@pytest.mark.parametrize("max_per_day", [0, -1])
+def test_daily_maximum_below_one_is_refused(max_per_day):
+    """Zero would limit only dates that already have bookings; "nothing offered" is what an
+    inactive type is for, and no limit is ``None``."""
+    with pytest.raises(ValueError, match="max_per_day must be at least 1"):
+        SlotRules(duration=MINUTE, max_per_day=max_per_day)
+    assert SlotRules(duration=MINUTE, max_per_day=1).max_per_day == 1
+    assert SlotRules(duration=MINUTE).max_per_day is None
 
 
 @pytest.mark.parametrize(

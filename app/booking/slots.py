@@ -111,8 +111,8 @@ class SlotRules:
             raise ValueError(f"duration and step must be positive: {self!r}")
         if self.buffer_before < _ZERO or self.buffer_after < _ZERO:
             raise ValueError(f"buffers must not be negative: {self!r}")
-        if self.max_per_day is not None and self.max_per_day < 0:
-            raise ValueError(f"max_per_day must not be negative: {self!r}")
+        if self.max_per_day is not None and self.max_per_day < 1:
+            raise ValueError(f"max_per_day must be at least 1, or None for no limit: {self!r}")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -207,7 +207,8 @@ def free_slots(
     4. ``now + minimum_notice <= start <= now + horizon``.
     5. ``window_start <= start < window_end``.
     6. A local date with ``max_per_day`` or more bookings counting for it (by the booking's
-       local start date) offers nothing.
+       local start date) offers nothing. ``None`` is no limit; below 1 is a ValueError
+       (SlotRules), as "offer nothing" is what an inactive consultation type is for.
     7. Sorted, unique slots in UTC; inputs are not modified. A naive datetime (here or in an
        Interval or Booked), or a non-positive duration or step (SlotRules), is a ValueError.
 
