@@ -160,13 +160,33 @@ def test_special_hours_replace_weekly_hours():
     ]
 
 
-def test_latest_listed_override_wins():
-    week_off = DayOverride(date(2026, 3, 2), date(2026, 3, 6))
-    wednesday = DayOverride(date(2026, 3, 4), date(2026, 3, 4), ((t("16:00"), t("17:00")),))
+def test_day_off_wins_over_special_hours():
+    """An advisor who marks a day off is never booked on it, whichever exception came first
+    and however their date ranges overlap."""
     weekly = [WeeklyHours(weekday, t("09:00"), t("10:00")) for weekday in range(5)]
-    later_wins = slots_on(MONDAY, weekly, overrides=[week_off, wednesday], days=5)
-    assert local(later_wins, fmt="%a %H:%M") == ["Wed 16:00", "Wed 16:30"]
-    assert slots_on(MONDAY, weekly, overrides=[wednesday, week_off], days=5) == []
+    wednesday = DayOverride(date(2026, 3, 4), date(2026, 3, 4), ((t("16:00"), t("17:00")),))
+    wednesday_off = DayOverride(date(2026, 3, 4), date(2026, 3, 4))
+    for overrides in ([wednesday, wednesday_off], [wednesday_off, wednesday]):
+        slots = slots_on(MONDAY, weekly, overrides=overrides, days=5)
+        assert local(slots, fmt="%a") == ["Mon", "Mon", "Tue", "Tue", "Thu", "Thu", "Fri", "Fri"]
+    # Overlapping but not identical ranges: special hours Tue–Thu, days off Mon–Wed.
+    special = DayOverride(date(2026, 3, 3), date(2026, 3, 5), ((t("16:00"), t("17:00")),))
+    days_off = DayOverride(date(2026, 3, 2), date(2026, 3, 4))
+    for overrides in ([special, days_off], [days_off, special]):
+        slots = slots_on(MONDAY, weekly, overrides=overrides, days=5)
+        assert local(slots, fmt="%a %H:%M") == ["Thu 16:00", "Thu 16:30", "Fri 09:00", "Fri 09:30"]
+
+
+def test_latest_listed_special_hours_win():
+    weekly = [WeeklyHours(weekday, t("09:00"), t("10:00")) for weekday in range(5)]
+    week = DayOverride(date(2026, 3, 2), date(2026, 3, 6), ((t("12:00"), t("13:00")),))
+    wednesday = DayOverride(date(2026, 3, 4), date(2026, 3, 4), ((t("16:00"), t("17:00")),))
+    later_wins = slots_on(date(2026, 3, 4), weekly, overrides=[week, wednesday])
+    assert local(later_wins) == ["16:00", "16:30"]
+    assert local(slots_on(date(2026, 3, 4), weekly, overrides=[wednesday, week])) == [
+        "12:00",
+        "12:30",
+    ]
 
 
 # --- Rule 1 on clock-change days ----------------------------------------------------------------
@@ -722,6 +742,8 @@ class Case:
 
     def hours_on(self, day: date) -> list[tuple[time, time]]:
         covering = [o for o in self.overrides if o.first_day <= day <= o.last_day]
+        if any(not o.hours for o in covering):
+            return []  # a day off wins
         if covering:
             return list(covering[-1].hours)
         return [(w.start, w.end) for w in self.weekly if w.weekday == day.weekday()]

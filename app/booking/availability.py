@@ -108,6 +108,8 @@ def load_calendars(
             WeeklyHours(rule.weekday, rule.start_time, rule.end_time)
         )
 
+    # Special hours for the same dates are one override with several periods. A day off stays
+    # an override of its own: free_slots lets it win over any hours for its dates (rule 1).
     grouped: dict[tuple, list] = defaultdict(list)
     for exception in db.session.scalars(
         sa.select(AvailabilityException)
@@ -118,11 +120,13 @@ def load_calendars(
         )
         .order_by(AvailabilityException.id)
     ):
-        key = (exception.advisor_id, exception.first_day, exception.last_day)
         if exception.start_time and exception.end_time:
+            key = (exception.advisor_id, exception.first_day, exception.last_day)
             grouped[key].append((exception.start_time, exception.end_time))
         else:
-            grouped.setdefault(key, [])
+            calendars[exception.advisor_id].overrides.append(
+                DayOverride(exception.first_day, exception.last_day)
+            )
     for (advisor_id, first_day, last_day), hours in grouped.items():
         calendars[advisor_id].overrides.append(DayOverride(first_day, last_day, tuple(hours)))
 

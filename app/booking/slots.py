@@ -49,7 +49,7 @@ class WeeklyHours:
 @dataclass(frozen=True, slots=True)
 class DayOverride:
     """Local days ``first_day``..``last_day`` (inclusive): ``hours`` replace the weekly hours;
-    no hours means not available at all."""
+    no hours means a day off, which wins over any hours for the same day."""
 
     first_day: date
     last_day: date
@@ -151,10 +151,11 @@ def _instant(day: date, wall: time, zone: ZoneInfo, *, fold: int) -> datetime:
 def _hours_on(
     day: date, weekly: Sequence[WeeklyHours], overrides: Sequence[DayOverride]
 ) -> list[tuple[time, time]]:
-    """Rule 1: the last-listed override covering ``day`` wins, else that weekday's hours."""
-    for override in reversed(overrides):
-        if override.first_day <= day <= override.last_day:
-            return list(override.hours)
+    """Rule 1: a day off covering ``day`` wins, then the last-listed override with hours
+    covering it, else that weekday's hours."""
+    covering = [o for o in overrides if o.first_day <= day <= o.last_day]
+    if covering:
+        return [] if any(not o.hours for o in covering) else list(covering[-1].hours)
     weekday = day.weekday()
     return [(hours.start, hours.end) for hours in weekly if hours.weekday == weekday]
 
@@ -188,16 +189,18 @@ def free_slots(
 ) -> list[Slot]:
     """The advisor's free slots starting in ``[window_start, window_end)``.
 
-    1. Working periods of each local date (advisor's ``zone``) come from the last-listed
-       override covering it, else from the weekly hours of its weekday. Hours are wall-clock
-       times on every day, clock-change days included. A period runs from the first moment
-       the clock shows its start to the last moment it shows its end: an ambiguous start
-       takes the first occurrence (fold=0), an ambiguous end the second (fold=1), and a time
-       skipped by the clocks becomes the moment they jump. So 01:00–04:00 Berlin lasts 2 h on
-       the last Sunday of March and 4 h on the last Sunday of October (and 02:30–04:00 that
-       day also covers 02:00–02:30 of the repeated hour: both passes count). Where a clock
-       went back across midnight (St. John's 2006, Casey 2010), a date's periods can run while
-       the clock shows the date before or after it; they count all the same.
+    1. Working periods of each local date (advisor's ``zone``): none if a day off (an override
+       without hours) covers it, whatever else covers it too (an advisor who marked a day off
+       is never booked on it); else those of the last-listed override with hours covering it;
+       else the weekly hours of its weekday. Hours are wall-clock times on every day,
+       clock-change days included. A period runs from the first moment the clock shows its
+       start to the last moment it shows its end: an ambiguous start takes the first
+       occurrence (fold=0), an ambiguous end the second (fold=1), and a time skipped by the
+       clocks becomes the moment they jump. So 01:00–04:00 Berlin lasts 2 h on the last
+       Sunday of March and 4 h on the last Sunday of October (and 02:30–04:00 that day also
+       covers 02:00–02:30 of the repeated hour: both passes count). Where a clock went back
+       across midnight (St. John's 2006, Casey 2010), a date's periods can run while the
+       clock shows the date before or after it; they count all the same.
     2. Candidates start at each period's start and every ``rules.step`` after it (absolute
        time), as long as ``start + duration <= period end``. A slot is ``[start, start +
        duration)``.
