@@ -88,7 +88,8 @@ def edit_topic(topic_id: int | None):
     form = TopicForm(obj=topic if topic_id else None)
     chosen = {a.id for a in topic.advisors} if topic_id else set()
     if form.validate_on_submit():
-        chosen = {int(v) for v in request.form.getlist("advisor_ids") if v.isdecimal()}
+        ticked = set(request.form.getlist("advisor_ids"))  # compared as text: no int() to fail
+        chosen = {a.id for a in advisors if str(a.id) in ticked}
         if _slug_taken(Topic, form.slug.data, topic_id):
             form.slug.errors.append(str(SLUG_TAKEN))
         else:
