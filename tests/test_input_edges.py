@@ -191,6 +191,9 @@ REGISTRATION = {
         (BOOK + "&start=2030-01-07T09:00Z", GUEST_FORM, "guest_name"),
         (BOOK + "&start=2030-01-07T09:00Z", GUEST_FORM, "agenda"),
         ("/sprache", {"lang": "de"}, "lang"),
+        ("/konto/passwort", {"current_password": "x", "password": "y"}, "current_password"),
+        ("/beratung/termin/x/absagen", {"reason": "Keine Zeit"}, "reason"),
+        ("/konto/bestaetigung-erneut", {"email": "a@firma.example"}, "email"),
     ],
 )
 def test_control_characters_in_a_form_are_refused(client, world, url, form, field, value):
