@@ -103,6 +103,8 @@ class ConsultationType(db.Model):
             "buffer_before_minutes >= 0 AND buffer_after_minutes >= 0", name="buffers"
         ),
         sa.CheckConstraint("location_kind IN ('on_site', 'video', 'phone')", name="location"),
+        # NULL means no limit; 0 would mean nothing offered, which is what inactive says.
+        sa.CheckConstraint("max_per_day IS NULL OR max_per_day >= 1", name="max_per_day"),
     )
 
     def __repr__(self) -> str:
