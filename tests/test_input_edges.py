@@ -299,7 +299,9 @@ def test_unknown_api_urls_are_404_problem_documents(client, path):
 
 @pytest.mark.parametrize("method", ["post", "put", "delete", "patch"])
 def test_wrong_method_on_the_api_is_a_405_problem_document(client, method):
-    _is_problem(getattr(client, method)("/api/v1/slots"), 405)
+    response = getattr(client, method)("/api/v1/slots")
+    _is_problem(response, 405)
+    assert "GET" in response.headers["Allow"]
 
 
 def test_unexpected_api_error_is_a_500_problem_document(app, client, world, monkeypatch):

@@ -107,7 +107,7 @@ def deliver_due(
 
 
 def run_worker(transport: Transport, interval: float, once: bool = False) -> None:
-    """Deliver until SIGTERM/SIGINT; each round commits, so stopping loses nothing."""
+    """Deliver until SIGTERM/SIGINT; each message is recorded as sent, so stopping loses nothing."""
     stopping = False
 
     def stop(*_args) -> None:
