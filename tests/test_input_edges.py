@@ -14,6 +14,7 @@ import pkgutil
 
 import pytest
 
+from app.forms import multi_line, single_line
 from app.models import Role
 from tests.booking_support import at, book, monday_in
 
@@ -237,6 +238,26 @@ def test_control_characters_in_staff_forms_are_refused(client, admin, url, form,
 def test_tab_and_line_breaks_in_a_text_area_are_no_control_characters_to_refuse(client, admin):
     form = {**TYPE_FORM, "description_de": "Erstens:\r\n\tzuhören\r\nZweitens"}
     assert client.submit("/admin/beratungsarten/neu", form).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Max\nMustermann", "Max Mustermann"),
+        ("Max \r\n  Mustermann", "Max Mustermann"),
+        ("Max\x00\x01\u2028\u2029\x85Mustermann", "Max Mustermann"),
+        ("  Max\tMustermann\n", "Max Mustermann"),
+        ("Max  Mustermann", "Max  Mustermann"),  # ordinary spaces are the user's business
+        ("Dr.\u00a0Brandt", "Dr.\u00a0Brandt"),
+    ],
+)
+def test_single_line_fields_turn_each_control_run_into_one_space(typed, kept):
+    assert single_line(typed) == kept
+
+
+def test_text_areas_keep_tabs_and_line_feeds_and_drop_other_control_characters():
+    typed = "\r\nErstens:\r\n\tzuhören\rZweitens\u2028Drittens\x00\x0b\x1b\x7f.\n\n"
+    assert multi_line(typed) == "Erstens:\n\tzuhören\nZweitens\nDrittens."
 
 
 def _subclasses(cls: type) -> set[type]:

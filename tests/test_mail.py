@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.mail import enqueue_mail
-from app.mail.outbox import SUBJECT_LIMIT
+from app.mail.outbox import SUBJECT_LIMIT, one_line
 from app.mail.transport import FolderTransport, SMTPTransport, transport_from_config
 from app.mail.worker import backoff, deliver_due
 from app.models import Booking, ConsultationType, Organisation, OutboxMessage, User
@@ -272,6 +272,13 @@ def test_subjects_are_one_bounded_line(app):
     assert message.subject.startswith("Einladung zu Muster Chemie GmbH xxx")
     assert len(message.subject) <= SUBJECT_LIMIT and message.subject.endswith("…")
     assert not any(ch.isspace() and ch != " " for ch in message.subject)
+
+
+def test_a_long_subject_is_cut_at_a_word_and_ends_with_an_ellipsis():
+    subject = one_line("Neue Buchung: Workshop " + "Geschäftsmodell " * 20, 60)
+    assert subject == "Neue Buchung: Workshop Geschäftsmodell Geschäftsmodell…"
+    assert one_line("x" * 300, 200) == "x" * 199 + "…"
+    assert one_line("kurz\n\tund\x00 gut ", 200) == "kurz und gut"
 
 
 def test_an_unusable_address_fails_the_mail_not_the_change(app):
