@@ -49,12 +49,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the metadata must be complete for Alembic)
-    from app.database import configure_engine_events
+    from app.database import begin_request_writes, configure_engine_events
     from app.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)
+    app.before_request(begin_request_writes)  # first: before anything reads the database
     migrate.init_app(app, db, directory=str(site_root() / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)

@@ -74,7 +74,9 @@ def worker(once: bool, interval: float) -> None:
 def purge_expired() -> None:
     """Cancel guest bookings whose 30-minute hold ran out unconfirmed (run it from cron)."""
     from app.booking.service import release_expired_holds
+    from app.database import begin_write
 
+    begin_write(db.session())  # it locks advisors: on SQLite a writer from the start
     released = release_expired_holds()
     db.session.commit()
     click.echo(f"{released} expired holds released.")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app.booking import service
+from app.database import begin_write
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Organisation, Topic, User
 
@@ -23,9 +26,18 @@ def at(day: date, clock: str, zone: ZoneInfo = BERLIN) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
 
+@contextmanager
+def writing(app) -> Iterator[None]:
+    """A request context whose transaction writes from the start, as a POST's does (SQLite:
+    ``BEGIN IMMEDIATE``); services that lock need it."""
+    with app.test_request_context():
+        begin_write(db.session())
+        yield
+
+
 def book(app, world, start, *, advisor="brandt", guest=None, now=None, booker="client"):
     """Book through the service as the view does, committing; returns the booking's id."""
-    with app.test_request_context():
+    with writing(app):
         booking = service.book(
             ctype=db.session.get(ConsultationType, world.ctype.id),
             topic=db.session.get(Topic, world.topic.id),

@@ -9,9 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.booking import service
+from app.database import lock_row
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Topic, User
-from tests.booking_support import GUEST, at, book, fetch, monday_in
+from tests.booking_support import GUEST, at, book, detached, fetch, monday_in, writing
 
 
 def test_account_booking_is_confirmed_and_both_sides_get_mail(app, world, outbox):
@@ -31,7 +32,7 @@ def test_account_booking_is_confirmed_and_both_sides_get_mail(app, world, outbox
 
 def test_booker_in_another_zone_sees_both_times(app, world, outbox):
     start = at(monday_in(2), "10:00")
-    with app.test_request_context():
+    with writing(app):
         booking = service.book(
             ctype=db.session.get(ConsultationType, world.ctype.id),
             topic=db.session.get(Topic, world.topic.id),
@@ -72,13 +73,13 @@ def test_unconfirmed_guest_booking_expires_and_frees_the_slot(app, world):
     assert taken_over.status == "confirmed"
     expired = fetch(app, held)
     assert (expired.status, expired.cancel_reason) == ("cancelled", "expired")
-    with app.test_request_context(), pytest.raises(service.HoldExpired):
+    with writing(app), pytest.raises(service.HoldExpired):
         service.confirm_guest_booking(db.session.get(Booking, held), now=later)
 
 
 def test_guest_confirmation_makes_it_final(app, world, outbox):
     booking_id = book(app, world, at(monday_in(2), "10:00"), guest=GUEST)
-    with app.test_request_context():
+    with writing(app):
         service.confirm_guest_booking(db.session.get(Booking, booking_id))
         db.session.commit()
     assert fetch(app, booking_id).status == "confirmed"
@@ -135,7 +136,7 @@ def test_reschedule_keeps_identity_and_counts_the_sequence(app, world, outbox):
     day = monday_in(2)
     booking_id = book(app, world, at(day, "10:00"))
     original = fetch(app, booking_id)
-    with app.test_request_context():
+    with writing(app):
         service.reschedule(db.session.get(Booking, booking_id), at(day, "10:30"))
         db.session.commit()
     moved = fetch(app, booking_id)
@@ -152,7 +153,7 @@ def test_reschedule_onto_a_taken_time_is_refused(app, world):
     day = monday_in(2)
     first = book(app, world, at(day, "10:00"))
     book(app, world, at(day, "14:00"))
-    with app.test_request_context(), pytest.raises(service.SlotUnavailable):
+    with writing(app), pytest.raises(service.SlotUnavailable):
         service.reschedule(db.session.get(Booking, first), at(day, "14:00"))
     assert fetch(app, first).start == at(day, "10:00")
 
@@ -160,7 +161,7 @@ def test_reschedule_onto_a_taken_time_is_refused(app, world):
 def test_cancel_keeps_the_record_and_frees_the_time(app, world, outbox):
     day = monday_in(2)
     booking_id = book(app, world, at(day, "10:00"))
-    with app.test_request_context():
+    with writing(app):
         service.cancel(db.session.get(Booking, booking_id), "Krank")
         db.session.commit()
     cancelled = fetch(app, booking_id)
@@ -173,7 +174,7 @@ def test_cancel_keeps_the_record_and_frees_the_time(app, world, outbox):
 def test_past_or_cancelled_bookings_cannot_change(app, world):
     booking_id = book(app, world, at(monday_in(2), "10:00"))
     later = at(monday_in(3), "10:00")
-    with app.test_request_context():
+    with writing(app):
         booking = db.session.get(Booking, booking_id)
         with pytest.raises(service.NotChangeable):
             service.cancel(booking, "", now=later)
@@ -186,7 +187,7 @@ def test_past_or_cancelled_bookings_cannot_change(app, world):
 
 def test_release_expired_holds_for_all_advisors(app, world):
     held = book(app, world, at(monday_in(2), "10:00"), guest=GUEST)
-    with app.app_context():
+    with writing(app):
         assert service.release_expired_holds(datetime.now(UTC)) == 0
         assert service.release_expired_holds(datetime.now(UTC) + timedelta(hours=1)) == 1
         db.session.commit()
@@ -201,3 +202,47 @@ def test_any_advisor_never_picks_a_deactivated_account(app, world):
     book(app, world, at(day, "09:00"), advisor="brandt")
     with pytest.raises(service.SlotUnavailable):
         book(app, world, at(day, "09:00"), advisor=None)
+
+
+def test_taking_the_lock_never_commits_what_came_before(app, world):
+    """The view commits once: the advisor lock must not commit the request's earlier work."""
+    with writing(app):
+        db.session.get(User, world.client.id).name = "Nicht gespeichert"
+        db.session.flush()
+        lock_row(db.session(), Advisor, world.brandt.id)
+        db.session.rollback()
+    assert detached(app, User, world.client.id).name == "Andreas Krüger"
+
+
+def test_a_reading_transaction_cannot_take_the_sqlite_write_lock(app, world):
+    """SQLite: a transaction that began as a reader would have to commit to get the lock."""
+    with app.app_context():
+        db.session.get(Advisor, world.brandt.id)
+        if db.engine.dialect.name == "sqlite":
+            with pytest.raises(RuntimeError, match="begin_write"):
+                lock_row(db.session(), Advisor, world.brandt.id)
+        else:
+            lock_row(db.session(), Advisor, world.brandt.id)  # a row lock: fine at any time
+        db.session.rollback()
+
+
+def test_a_post_begins_as_a_writer_on_sqlite(app, client, world):
+    """Unsafe requests open their transaction with BEGIN IMMEDIATE (SQLite), GETs do not."""
+    begun: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def record(conn, cursor, statement, *args) -> None:
+        if statement.startswith("BEGIN"):
+            begun.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.get("/beratung/")
+        reads = list(begun)
+        client.post("/beratung/termin/unbekannt/absagen", data={})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    if engine.dialect.name == "sqlite":
+        assert reads and all(statement == "BEGIN DEFERRED" for statement in reads)
+        assert begun[len(reads)] == "BEGIN IMMEDIATE"
