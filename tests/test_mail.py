@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.extensions import db
 from app.mail import enqueue_mail
 from app.mail.outbox import SUBJECT_LIMIT, one_line
 from app.mail.transport import FolderTransport, SMTPTransport, transport_from_config
-from app.mail.worker import backoff, deliver_due
+from app.mail.worker import backoff, deliver_due, run_worker
 from app.models import Booking, ConsultationType, Organisation, OutboxMessage, User
 from app.models.types import utcnow
 from tests.booking_support import at, monday_in
+from tests.conftest import app_config, free_port
 
 
 def queue(app, to: str = "kunde@firma.example", **extra) -> int:
@@ -408,3 +412,18 @@ def test_long_type_and_user_names_still_book_with_a_bounded_subject(
 def test_transport_is_smtp_when_a_server_is_configured(app, smtp_server):
     app.config.update(smtp_server.config())
     assert isinstance(transport_from_config(app.config), SMTPTransport)
+
+
+def test_the_worker_outlives_a_database_outage(caplog):
+    """Rounds against a database nobody answers for are logged; SIGTERM still stops it."""
+    unreachable = create_app(app_config(f"postgresql://nobody@127.0.0.1:{free_port()}/gone"))
+    stop = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
+    with unreachable.app_context():
+        stop.start()
+        try:
+            run_worker(FolderTransport(os.devnull), interval=0.2)
+        finally:
+            stop.cancel()
+            db.engine.dispose()
+    outages = [r for r in caplog.records if "database unavailable" in r.getMessage()]
+    assert len(outages) >= 2  # it kept trying, round after round

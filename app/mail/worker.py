@@ -107,7 +107,8 @@ def deliver_due(
 
 
 def run_worker(transport: Transport, interval: float, once: bool = False) -> None:
-    """Deliver until SIGTERM/SIGINT; each message is recorded as sent, so stopping loses nothing."""
+    """Deliver until SIGTERM/SIGINT; each message is recorded as sent, so stopping loses
+    nothing, and a database outage only pauses delivery."""
     stopping = False
 
     def stop(*_args) -> None:
@@ -117,7 +118,16 @@ def run_worker(transport: Transport, interval: float, once: bool = False) -> Non
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         while True:
-            report = deliver_due(transport)
+            try:
+                report = deliver_due(transport)
+            except sa.exc.OperationalError as error:
+                # The database is down or busy: the message in flight was not recorded and
+                # is tried again next round; a worker that exited here would send nothing.
+                db.session.rollback()
+                if once:
+                    raise
+                current_app.logger.warning("outbox: database unavailable: %s", error.orig)
+                report = DeliveryReport()
             if report.sent or report.retrying or report.failed:
                 current_app.logger.info(
                     "outbox: %d sent, %d to retry, %d failed",
