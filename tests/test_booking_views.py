@@ -10,9 +10,20 @@ import pytest
 import sqlalchemy as sa
 
 from app.booking import service
+from app.booking.links import manage_token
 from app.extensions import db
 from app.models import Booking, Role
-from tests.booking_support import at, book, fetch, monday_in, organisation_of, user_of
+from app.models.types import utcnow
+from tests.booking_support import (
+    GUEST,
+    at,
+    book,
+    fetch,
+    monday_in,
+    organisation_of,
+    user_of,
+    writing,
+)
 from tests.conftest import PASSWORD, link_in
 
 SLOT_LINK = re.compile(r'href="(/beratung/buchen\?[^"]+)"')
@@ -107,10 +118,61 @@ def test_guest_books_and_confirms_by_mail(app, client, world, outbox):
     assert "wartet auf Bestätigung" in page
     assert "Montag" in page and "10:00–10:30 (Europe/Berlin)" in page
     confirmation = outbox("eva@gast.example")[0]
-    done = client.get(link_in(confirmation), follow_redirects=True).get_data(as_text=True)
+    link = link_in(confirmation)
+    assert "Termin bestätigen" in client.get(link).get_data(as_text=True)
+    done = client.submit(link, follow_redirects=True).get_data(as_text=True)
     assert "Danke! Ihr Termin ist bestätigt." in done
     with app.app_context():
         assert db.session.scalar(sa.select(Booking.status)) == "confirmed"
+
+
+def test_opening_the_confirmation_link_changes_nothing_until_the_button(app, client, world, outbox):
+    """Mail scanners open links first: GET shows the booking and a button; POST confirms."""
+    booking_id = book(app, world, at(monday_in(2), "10:00"), guest=GUEST)
+    link = link_in(outbox("eva@gast.example")[0])
+    for _ in range(3):  # a scanner, a preview, the person
+        page = client.get(link)
+        assert page.status_code == 200
+        html = page.get_data(as_text=True)
+        assert "10:00–10:30 (Europe/Berlin)" in html and "Dr. Katharina Brandt" in html
+        assert 'method="post"' in html and 'name="csrf_token"' in html
+    assert fetch(app, booking_id).status == "pending"
+    assert len(outbox()) == 1
+    assert client.post(link).status_code == 400  # no CSRF token: refused
+    assert fetch(app, booking_id).status == "pending"
+
+    assert client.submit(link).status_code == 302
+    assert client.submit(link).status_code == 302  # a second press: already confirmed
+    assert fetch(app, booking_id).status == "confirmed"
+    assert [m.subject for m in outbox("eva@gast.example")].count(
+        "Ihr Beratungstermin ist bestätigt"
+    ) == 1
+    again = client.get(link, follow_redirects=True).get_data(as_text=True)
+    assert "Ihr Termin ist bestätigt" in again
+
+
+def test_confirmation_link_after_the_hold_expired_explains_and_changes_nothing(
+    app, client, world, outbox
+):
+    booking_id = book(app, world, at(monday_in(2), "10:00"), guest=GUEST)
+    link = link_in(outbox("eva@gast.example")[0])
+    expire_hold(app, booking_id)
+    for answer in (
+        client.get(link, follow_redirects=True),
+        client.submit(link, follow_redirects=True),
+    ):
+        assert answer.status_code == 200
+        assert "Der Bestätigungslink ist abgelaufen" in answer.get_data(as_text=True)
+    assert fetch(app, booking_id).status == "pending"
+    assert len(outbox()) == 1
+
+
+def expire_hold(app, booking_id: int) -> None:
+    """The guest's 30 minutes are over (and nobody has released the hold yet)."""
+    with app.app_context():
+        booking = db.session.get(Booking, booking_id)
+        booking.hold_expires_at = utcnow() - timedelta(minutes=1)
+        db.session.commit()
 
 
 def test_account_booking_needs_no_guest_fields(app, client, auth, world):
@@ -244,6 +306,58 @@ def test_reschedule_by_link_moves_the_booking(app, client, world):
         assert (booking.start, booking.sequence) == (new_start, 1)
 
 
+def test_an_expired_guest_hold_can_be_neither_moved_nor_cancelled(app, client, world, outbox):
+    """The hold is over (not yet released): every action explains itself, none is a 500."""
+    day = monday_in(2)
+    answer = client.submit(book_url(world, at(day, "10:00"), world.brandt.id), GUEST_FORM)
+    uid, token = answer.headers["Location"].split("/beratung/termin/")[1].split("?token=")
+    expire_hold(app, fetch_uid(app, uid))
+    base = f"/beratung/termin/{uid}"
+    move = f"{base}/verschieben?token={token}&start={at(day, '14:00'):%Y-%m-%dT%H:%MZ}"
+    answers = {
+        "open move": client.get(move, follow_redirects=True),
+        "move": client.submit(move, follow_redirects=True),
+        "open cancel": client.get(f"{base}/absagen?token={token}", follow_redirects=True),
+        "cancel": client.submit(f"{base}/absagen?token={token}", follow_redirects=True),
+    }
+    for action, response in answers.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, action
+        verb = "abgesagt" if "cancel" in action else "verschoben"
+        assert f"Dieser Termin kann nicht mehr {verb} werden." in html, action
+        assert "/verschieben" not in html and "/absagen" not in html  # no buttons offered
+    booking = fetch(app, fetch_uid(app, uid))
+    assert (booking.start, booking.sequence) == (at(day, "10:00"), 0)
+    assert len(outbox()) == 1
+
+
+def fetch_uid(app, uid: str) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(Booking.id).where(Booking.uid == uid))
+
+
+def test_moving_onto_a_time_taken_meanwhile_offers_the_picker_again(app, client, world):
+    day = monday_in(2)
+    mine = fetch(app, book(app, world, at(day, "10:00")))
+    book(app, world, at(day, "14:00"), booker="client")
+    uid, token = mine.uid, manage_link_token(app, mine.id)
+    move = (
+        f"/beratung/termin/{uid}/verschieben?token={token}&start={at(day, '14:00'):%Y-%m-%dT%H:%MZ}"
+    )
+    answer = client.submit(move)
+    assert answer.status_code == 302
+    assert "/verschieben" in answer.headers["Location"]
+    page = client.get(answer.headers["Location"]).get_data(as_text=True)
+    assert "Dieser Termin wurde gerade vergeben" in page
+    assert f"start={at(day, '11:00'):%Y-%m-%dT%H:%MZ}" in page  # fresh times that week
+    assert fetch(app, mine.id).start == at(day, "10:00")
+
+
+def manage_link_token(app, booking_id: int) -> str:
+    with app.test_request_context():
+        return manage_token(db.session.get(Booking, booking_id))
+
+
 ROLES = ["booker", "colleague", "stranger", "advisor", "other_advisor", "admin", "anonymous"]
 ALLOWED = {"booker", "colleague", "advisor", "admin"}
 
@@ -285,7 +399,7 @@ def test_advisor_sees_upcoming_bookings(app, client, auth, world):
 def test_my_bookings_are_grouped(app, client, auth, world):
     upcoming = book(app, world, at(monday_in(2), "10:00"))
     cancelled = book(app, world, at(monday_in(2), "11:00"))
-    with app.test_request_context():
+    with writing(app):
         service.cancel(db.session.get(Booking, cancelled), "")
         db.session.commit()
     auth.login(world.client.email)
@@ -306,3 +420,35 @@ def test_cached_picker_fragment_is_cheap_and_never_stale(app, htmx_client, world
     assert repeat == []  # served from the cache, calendar version included
     book(app, world, start)  # bumps the version in the same transaction
     assert link not in htmx_client.get(url).get_data(as_text=True)
+
+
+class Deadlock(Exception):
+    """What psycopg raises when PostgreSQL breaks a deadlock (SQLSTATE 40P01)."""
+
+    sqlstate = "40P01"
+
+
+def deadlocked(*_args, **_kwargs):
+    raise sa.exc.OperationalError("SELECT … FOR UPDATE", {}, Deadlock("deadlock detected"))
+
+
+def test_a_deadlock_while_booking_is_a_friendly_just_taken(app, client, world, monkeypatch):
+    url = book_url(world, at(monday_in(2), "10:00"))
+    monkeypatch.setattr(service, "_book_with", deadlocked)  # each candidate in turn
+    answer = client.submit(url, GUEST_FORM)
+    assert answer.status_code == 409
+    assert "Dieser Termin wurde gerade vergeben" in answer.get_data(as_text=True)
+    monkeypatch.setattr(service, "book", deadlocked)  # anywhere in the booking
+    answer = client.submit(url, GUEST_FORM)
+    assert answer.status_code == 409
+    assert "Rezepturverwaltung" in answer.get_data(as_text=True)
+
+
+def test_a_deadlock_while_cancelling_asks_to_try_again(app, client, world, monkeypatch):
+    booking = fetch(app, book(app, world, at(monday_in(2), "10:00")))
+    url = f"/beratung/termin/{booking.uid}/absagen?token={manage_link_token(app, booking.id)}"
+    monkeypatch.setattr(service, "cancel", deadlocked)
+    answer = client.submit(url, {"reason": "x"}, follow_redirects=True)
+    assert answer.status_code == 200
+    assert "Bitte versuchen Sie es noch einmal" in answer.get_data(as_text=True)
+    assert fetch(app, booking.id).status == "confirmed"

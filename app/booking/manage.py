@@ -16,7 +16,7 @@ from app.booking.access import booking_or_404
 from app.booking.choice import Choice, parse_start, week_of
 from app.booking.forms import CancelForm, ConfirmForm
 from app.booking.picker import week_view
-from app.booking.routes import flash_invalid_time, unavailable_message
+from app.booking.routes import flash_invalid_time
 from app.extensions import db
 from app.i18n import select_timezone
 from app.models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, Role
@@ -42,12 +42,13 @@ def show(uid: str):
 
 @bp.route("/termin/<uid>/verschieben", methods=["GET", "POST"])
 def reschedule(uid: str):
-    """Pick a new time for the same advisor and type; the booking keeps its identity."""
+    """Pick a new time for the same advisor and type; the booking keeps its identity.
+
+    Every refusal (no longer changeable, time taken meanwhile) is answered by ``refused``.
+    """
     booking, token = booking_or_404(uid)
     now, zone = utcnow(), ZoneInfo(select_timezone())
-    if not booking.is_changeable(now):
-        flash(_("Dieser Termin kann nicht mehr verschoben werden."), "error")
-        return _back_to(booking, token)
+    service.ensure_changeable(booking, now)
     choice = Choice(booking.consultation_type, booking.topic, booking.advisor)
     start = None
     if request.args.get("start"):
@@ -57,16 +58,10 @@ def reschedule(uid: str):
             flash_invalid_time()
     form = ConfirmForm()
     if start is not None and form.validate_on_submit():
-        try:
-            service.reschedule(booking, start, now)
-        except service.SlotUnavailable as error:
-            db.session.rollback()
-            flash(unavailable_message(error), "error")
-            start = None
-        else:
-            db.session.commit()
-            flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
-            return _back_to(booking, token)
+        service.reschedule(booking, start, now)
+        db.session.commit()
+        flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
+        return _back_to(booking, token)
     shown = request.args.get("week") or (start or booking.start).astimezone(zone).date().isoformat()
     week = week_view(choice, week_of(shown, zone, now), zone, now, ignore_booking_id=booking.id)
     return render(
@@ -86,13 +81,10 @@ def reschedule(uid: str):
 def cancel(uid: str):
     """Cancel with an optional reason; the booking stays on record as cancelled."""
     booking, token = booking_or_404(uid)
+    service.ensure_changeable(booking, utcnow())
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            service.cancel(booking, form.reason.data or "")
-        except service.NotChangeable:
-            flash(_("Dieser Termin kann nicht mehr abgesagt werden."), "error")
-            return _back_to(booking, token)
+        service.cancel(booking, form.reason.data or "")
         db.session.commit()
         flash(_("Der Termin ist abgesagt. Alle Beteiligten bekommen eine E-Mail."), "success")
         return _back_to(booking, token)

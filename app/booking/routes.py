@@ -13,20 +13,21 @@ from flask_login import current_user
 from app import tokens
 from app.booking import bp, service
 from app.booking.choice import (
-    Choice,
+    ANY_ADVISOR,
     active_types,
     parse_start,
     read_choice,
     topics_with_advisors,
     week_of,
 )
-from app.booking.forms import BookingForm, GuestBookingForm
+from app.booking.forms import BookingForm, ConfirmForm, GuestBookingForm
 from app.booking.freshness import cached, fragment_key, remember
 from app.booking.links import manage_token, uid_from
 from app.booking.picker import week_view
+from app.database import is_transient
 from app.extensions import db, limiter
 from app.i18n import select_locale, select_timezone
-from app.models import Booking
+from app.models import Booking, BookingStatus
 from app.models.types import utcnow
 from app.web import form_status, render, wants_fragment
 
@@ -49,15 +50,17 @@ def start():
 def picker():
     """Step 2: a week of free times in the viewer's zone; works with and without HTMX.
 
-    The HTMX fragment (week navigation) is the hot path: it is cached under the calendar
-    version (see ``freshness``), so a repeat costs no query and no slot computation.
+    The HTMX fragment (week navigation) is the hot path: it is cached under the versions of
+    the catalogue and of the topic's advisors (see ``freshness``), so a repeat costs no query
+    and no slot computation.
     """
     now, zone = utcnow(), _viewer_zone()
     monday = week_of(request.args.get("week"), zone, now)
     key = None
     if wants_fragment() and not session.get("_flashes"):
-        wanted = (request.args.get(name, "") for name in ("type", "topic", "advisor"))
-        key = fragment_key("picker", now, get_locale(), zone.key, monday, *wanted)
+        topic, advisor = request.args.get("topic", ""), request.args.get("advisor", ANY_ADVISOR)
+        wanted = (get_locale(), zone.key, monday, request.args.get("type", ""))
+        key = fragment_key("picker", now, topic, advisor, *wanted)
         if (html := cached(key)) is not None:
             return Response(html, mimetype="text/html")
     choice = read_choice(request.args)
@@ -75,15 +78,37 @@ def flash_invalid_time() -> None:
     flash(_("Diese Uhrzeit ist ungültig. Bitte wählen Sie einen Termin aus der Liste."), "error")
 
 
-def unavailable_message(error: service.SlotUnavailable) -> str:
+def explain(error: service.BookingError) -> str:
+    """What a booking rule's "no" means for the person, one message per kind of refusal."""
     if isinstance(error, service.OutsideWindow):
         return _("Diese Zeit liegt außerhalb des Buchungszeitraums. Bitte wählen Sie eine andere.")
-    return _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
+    if isinstance(error, service.SlotUnavailable):
+        return _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
+    if isinstance(error, service.NotChangeable):
+        if request.endpoint == "booking.cancel":
+            return _("Dieser Termin kann nicht mehr abgesagt werden.")
+        return _("Dieser Termin kann nicht mehr verschoben werden.")
+    if isinstance(error, service.HoldExpired):
+        return _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben.")
+    if isinstance(error, service.Busy):
+        return _("Gerade ändern viele gleichzeitig Termine. Bitte versuchen Sie es noch einmal.")
+    return _("Diese Buchung ist so nicht möglich. Bitte beginnen Sie noch einmal.")
 
 
-def _choose_again(choice: Choice, form, monday, zone: ZoneInfo, message: str, status: int):
-    """Show the form again with fresh times to pick from, keeping everything typed."""
-    now = utcnow()
+def _requested_week(zone: ZoneInfo) -> str | None:
+    """The local date of the start time the request asked for, if it names one."""
+    try:
+        start = parse_start(request.form.get("start") or request.args.get("start"))
+    except ValueError:
+        return None
+    return start.astimezone(zone).date().isoformat()
+
+
+def _choose_again(message: str, status: int, week: str | None):
+    """The booking form again, with fresh times to pick from and everything typed kept."""
+    choice, zone, now = read_choice(request.args), _viewer_zone(), utcnow()
+    form = _form_for_viewer()
+    form.validate()
     form.form_errors.append(message)
     return render(
         "booking/book.html",
@@ -92,8 +117,45 @@ def _choose_again(choice: Choice, form, monday, zone: ZoneInfo, message: str, st
         choice=choice,
         form=form,
         start=None,
-        week=week_view(choice, monday, zone, now),
+        week=week_view(choice, week_of(week, zone, now), zone, now),
         zone=zone,
+    )
+
+
+@bp.errorhandler(service.BookingError)
+def refused(error: service.BookingError):
+    """Every "no" of a booking rule, answered in one place: undo, explain, offer a way on.
+
+    Booking: the form again with fresh times (409). Moving or cancelling: back to the
+    booking, or to the picker when another time may work. A confirmation link: the start.
+    """
+    db.session.rollback()
+    message = explain(error)
+    retry = isinstance(error, service.SlotUnavailable | service.Busy)
+    if request.endpoint == "booking.book":
+        return _choose_again(message, 409 if retry else 400, _requested_week(_viewer_zone()))
+    flash(message, "error")
+    uid, token = (request.view_args or {}).get("uid"), request.values.get("token")
+    if request.endpoint == "booking.reschedule" and retry:
+        week = _requested_week(_viewer_zone())
+        return redirect(url_for("booking.reschedule", uid=uid, token=token, week=week))
+    if request.endpoint == "booking.cancel" and retry:
+        return redirect(url_for("booking.cancel", uid=uid, token=token))
+    if uid is not None:
+        return redirect(url_for("booking.show", uid=uid, token=token))
+    if request.endpoint == "booking.confirm_guest" and retry:
+        return redirect(request.path)
+    return redirect(url_for("booking.start"))
+
+
+@bp.errorhandler(sa.exc.DBAPIError)
+def conflicted(error: sa.exc.DBAPIError):
+    """A deadlock or serialization failure is no 500: "just taken", or "please try again"."""
+    if not is_transient(error):
+        raise error
+    db.session.rollback()
+    return refused(
+        service.SlotUnavailable() if request.endpoint == "booking.book" else service.Busy()
     )
 
 
@@ -109,10 +171,8 @@ def book():
         start = parse_start(request.form.get("start") or request.args.get("start"))
     except ValueError:
         if request.method == "POST":
-            form.validate()
-            monday = week_of(request.form.get("week"), zone, utcnow())
             message = _("Bitte wählen Sie eine der freien Zeiten.")
-            return _choose_again(choice, form, monday, zone, message, 422)
+            return _choose_again(message, 422, request.form.get("week"))
         flash_invalid_time()
         return redirect(url_for("booking.picker", **choice.params()))
     if not form.validate_on_submit():
@@ -130,22 +190,17 @@ def book():
     guest = None
     if not current_user.is_authenticated:
         guest = service.Guest(form.guest_name.data, form.guest_email.data, form.guest_company.data)
-    try:
-        booking = service.book(
-            ctype=choice.ctype,
-            topic=choice.topic,
-            advisor=choice.advisor,
-            start=start,
-            agenda=form.agenda.data,
-            booker=current_user if current_user.is_authenticated else None,
-            guest=guest,
-            locale=select_locale(),
-            timezone=select_timezone(),
-        )
-    except service.SlotUnavailable as error:
-        db.session.rollback()
-        monday = week_of(start.astimezone(zone).date().isoformat(), zone, utcnow())
-        return _choose_again(choice, form, monday, zone, unavailable_message(error), 409)
+    booking = service.book(
+        ctype=choice.ctype,
+        topic=choice.topic,
+        advisor=choice.advisor,
+        start=start,
+        agenda=form.agenda.data,
+        booker=current_user if current_user.is_authenticated else None,
+        guest=guest,
+        locale=select_locale(),
+        timezone=select_timezone(),
+    )
     db.session.commit()
     if booking.status == "pending":
         flash(
@@ -157,22 +212,28 @@ def book():
     return redirect(url_for("booking.show", uid=booking.uid, token=manage_token(booking)))
 
 
-@bp.get("/bestaetigen/<token>")
+@bp.route("/bestaetigen/<token>", methods=["GET", "POST"])
 def confirm_guest(token: str):
-    """The guest's double opt-in link."""
+    """The guest's double opt-in link shows the booking and a button; only the POST confirms.
+
+    Mail scanners (e.g. Outlook Safe Links) open every link before the person does; a GET
+    that confirmed would defeat the double opt-in.
+    """
     try:
         uid = uid_from(token, tokens.CONFIRM_BOOKING)
-        booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
-        service.confirm_guest_booking(booking)
-    except (tokens.InvalidToken, service.HoldExpired) as error:
-        if isinstance(error, tokens.InvalidToken) and not error.expired:
+    except tokens.InvalidToken as error:
+        if not error.expired:
             flash(_("Dieser Bestätigungslink ist ungültig."), "error")
-        else:
-            flash(
-                _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben."),
-                "error",
-            )
-        return redirect(url_for("booking.start"))
-    db.session.commit()
+            return redirect(url_for("booking.start"))
+        raise service.HoldExpired() from error
+    booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        service.confirm_guest_booking(booking)
+        db.session.commit()
+    elif booking.status != BookingStatus.CONFIRMED.value:
+        if booking.status != BookingStatus.PENDING.value or booking.hold_expires_at <= utcnow():
+            raise service.HoldExpired()
+        return render("booking/confirm.html", booking=booking, token=token, form=form)
     flash(_("Danke! Ihr Termin ist bestätigt."), "success")
     return redirect(url_for("booking.show", uid=booking.uid, token=manage_token(booking)))

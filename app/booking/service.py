@@ -4,6 +4,13 @@ The rule that matters most: **no double booking, ever**. Every change re-checks 
 while holding a lock on the advisor (``lock_row``), and PostgreSQL's exclusion constraint
 ``booking_no_overlap`` refuses an overlap even if a code path forgot the lock. Functions
 flush and enqueue mail; the view commits once.
+
+Locks are always taken in one order, so two changes can never wait for each other in a
+circle: the advisor's row first, then the booking's (``_lock``). A transaction holds at
+most one advisor's lock at a time ("any advisor" tries one candidate after another, each
+inside a savepoint that releases its lock), except ``release_expired_holds`` for all
+advisors, which locks them in id order. Every status change re-reads the booking under the
+lock and re-checks it, so of ten simultaneous clicks one changes it and sends mail.
 """
 
 from __future__ import annotations
@@ -15,9 +22,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.booking import notifications
+from app.booking import freshness, notifications
 from app.booking.availability import free_slots_by_advisor, holds_time
-from app.database import lock_row
+from app.database import is_transient, lock_row
 from app.extensions import db
 from app.models import (
     Advisor,
@@ -50,6 +57,11 @@ class NotChangeable(BookingError):
 
 class HoldExpired(BookingError):
     """A guest confirmed too late: the slot was released."""
+
+
+class Busy(BookingError):
+    """Another change to the same calendar got in the way (deadlock, serialization failure,
+    lock timeout); nothing was changed, and trying again will work."""
 
 
 @dataclass(frozen=True)
@@ -105,25 +117,49 @@ def is_free(
     return any(slot.start == start for slot in slots)
 
 
+def _expired(now: datetime):
+    return sa.and_(Booking.status == BookingStatus.PENDING.value, Booking.hold_expires_at <= now)
+
+
 def release_expired_holds(now: datetime | None = None, advisor_id: int | None = None) -> int:
     """Pending guest bookings past their 30-minute hold are cancelled as "expired".
 
     Slot computation already ignores them; this also takes them out of PostgreSQL's
-    exclusion constraint. Runs under the advisor lock before each booking, and for all
-    advisors in ``flask purge-expired``.
+    exclusion constraint. Runs under the advisor lock before each change of a booking; for
+    all advisors (``flask purge-expired``) it locks each advisor with expired holds, in id
+    order. Each advisor whose holds it released gets a new calendar version, so no cached
+    picker week keeps showing the time as taken.
     """
     now = now or utcnow()
-    expired = sa.update(Booking).where(
-        Booking.status == BookingStatus.PENDING.value, Booking.hold_expires_at <= now
-    )
-    if advisor_id is not None:
-        expired = expired.where(Booking.advisor_id == advisor_id)
+    if advisor_id is None:
+        advisor_ids = db.session.scalars(
+            sa.select(Booking.advisor_id)
+            .where(_expired(now))
+            .distinct()
+            .order_by(Booking.advisor_id)
+        ).all()
+        released = 0
+        for one in advisor_ids:
+            lock_row(db.session(), Advisor, one)
+            released += release_expired_holds(now, one)
+        return released
     result = db.session.execute(
-        expired.values(
-            status=BookingStatus.CANCELLED.value, cancelled_at=now, cancel_reason="expired"
-        ).execution_options(synchronize_session=False)
+        sa.update(Booking)
+        .where(_expired(now), Booking.advisor_id == advisor_id)
+        .values(status=BookingStatus.CANCELLED.value, cancelled_at=now, cancel_reason="expired")
+        .execution_options(synchronize_session=False)
     )
+    if result.rowcount:
+        freshness.bump_advisors(db.session(), [advisor_id])
     return result.rowcount
+
+
+def _lock(booking: Booking, now: datetime) -> None:
+    """The one lock order: the advisor's row, then the booking's, re-read under the lock."""
+    lock_row(db.session(), Advisor, booking.advisor_id)
+    release_expired_holds(now, booking.advisor_id)
+    lock_row(db.session(), Booking, booking.id)
+    db.session.refresh(booking)
 
 
 def _store(booking: Booking) -> None:
@@ -167,56 +203,90 @@ def book(
     if not ctype.active or (booker is None) == (guest is None):
         raise BookingError("invalid request")
     check_window(ctype, start, now)
-    candidates = [advisor] if advisor else [a for a in topic.advisors if a.is_bookable]
     if advisor is not None and topic not in advisor.topics:
         raise SlotUnavailable()
-    for candidate in fair_order(candidates, start, now):
-        lock_row(db.session(), Advisor, candidate.id)
-        release_expired_holds(now, candidate.id)
-        if not is_free(candidate, ctype, start, now):
-            continue
-        booking = Booking(
-            uid=f"{secrets.token_hex(16)}@{current_app.config['HUB_EMAIL'].rpartition('@')[2]}",
-            advisor=candidate,
-            consultation_type=ctype,
-            topic=topic,
-            agenda=agenda.strip(),
-            locale=locale,
-            timezone=timezone,
-        )
-        _place(booking, ctype, start)
-        if booker is not None:
-            booking.booked_by = booker
-            booking.organisation = booker.organisation
-            booking.status = BookingStatus.CONFIRMED.value
-            booking.confirmed_at = now
-        else:
-            booking.guest_name, booking.guest_email = guest.name.strip(), guest.email.strip()
-            booking.guest_company = guest.company.strip()
-            booking.guest_consent_at = now
-            booking.status = BookingStatus.PENDING.value
-            booking.hold_expires_at = now + GUEST_HOLD
-        _store(booking)
+    candidates = [advisor] if advisor else [a for a in topic.advisors if a.is_bookable]
+    for candidate in free_candidates(candidates, ctype, start, now):
+        try:
+            with db.session.begin_nested():  # rolled back: the candidate's lock is released
+                booking = _book_with(candidate, ctype, topic, start, now)
+                booking.agenda, booking.locale, booking.timezone = agenda.strip(), locale, timezone
+                _booked_by(booking, booker, guest, now)
+                _store(booking)
+        except SlotUnavailable:
+            continue  # taken meanwhile: the next free candidate
+        except sa.exc.DBAPIError as error:
+            if not is_transient(error):
+                raise
+            continue  # a conflict with another transaction: as good as taken
         notifications.booked(booking)
         return booking
     raise SlotUnavailable()
 
 
+def _booked_by(booking: Booking, booker: User | None, guest: Guest | None, now: datetime) -> None:
+    """Account holders are confirmed at once; a guest's booking holds the slot, pending."""
+    if booker is not None:
+        booking.booked_by = booker
+        booking.organisation = booker.organisation
+        booking.status = BookingStatus.CONFIRMED.value
+        booking.confirmed_at = now
+    else:
+        booking.guest_name, booking.guest_email = guest.name.strip(), guest.email.strip()
+        booking.guest_company = guest.company.strip()
+        booking.guest_consent_at = now
+        booking.status = BookingStatus.PENDING.value
+        booking.hold_expires_at = now + GUEST_HOLD
+
+
+def free_candidates(
+    candidates: list[Advisor], ctype: ConsultationType, start: datetime, now: datetime
+) -> list[Advisor]:
+    """The candidates free at ``start`` as far as we can tell without locks, fairest first.
+
+    Read without locks, so the answer may be stale; each is re-checked under its lock.
+    """
+    slots = free_slots_by_advisor(candidates, ctype, start, start + timedelta(minutes=1), now)
+    free = [a for a in candidates if any(slot.start == start for slot in slots[a.id])]
+    return fair_order(free, start, now) if len(free) > 1 else free
+
+
+def _book_with(
+    advisor: Advisor, ctype: ConsultationType, topic: Topic, start: datetime, now: datetime
+) -> Booking:
+    """Lock the advisor, re-check the slot, and lay out a new booking; SlotUnavailable."""
+    lock_row(db.session(), Advisor, advisor.id)
+    release_expired_holds(now, advisor.id)
+    if not is_free(advisor, ctype, start, now):
+        raise SlotUnavailable()
+    booking = Booking(
+        uid=f"{secrets.token_hex(16)}@{current_app.config['HUB_EMAIL'].rpartition('@')[2]}",
+        advisor=advisor,
+        consultation_type=ctype,
+        topic=topic,
+    )
+    _place(booking, ctype, start)
+    return booking
+
+
 def confirm_guest_booking(booking: Booking, now: datetime | None = None) -> Booking:
-    """Double opt-in: the mailed link turns a held booking into a confirmed one."""
+    """Double opt-in: the mailed link turns a held booking into a confirmed one, once."""
     now = now or utcnow()
+    _lock(booking, now)
     if booking.status == BookingStatus.CONFIRMED.value:
-        return booking
+        return booking  # a second click: nothing to do, no second mail
     if booking.status != BookingStatus.PENDING.value or booking.hold_expires_at <= now:
         raise HoldExpired()
     booking.status = BookingStatus.CONFIRMED.value
     booking.confirmed_at = now
     booking.hold_expires_at = None
+    db.session.flush()
     notifications.confirmed(booking)
     return booking
 
 
-def _check_changeable(booking: Booking, now: datetime) -> None:
+def ensure_changeable(booking: Booking, now: datetime) -> None:
+    """Raise ``NotChangeable`` unless the booking may still be moved or cancelled."""
     if not booking.is_changeable(now):
         raise NotChangeable()
 
@@ -224,12 +294,9 @@ def _check_changeable(booking: Booking, now: datetime) -> None:
 def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -> Booking:
     """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up."""
     now = now or utcnow()
-    _check_changeable(booking, now)
     check_window(booking.consultation_type, start, now)
-    lock_row(db.session(), Advisor, booking.advisor_id)
-    release_expired_holds(now, booking.advisor_id)
-    db.session.refresh(booking)
-    _check_changeable(booking, now)
+    _lock(booking, now)
+    ensure_changeable(booking, now)
     if not is_free(booking.advisor, booking.consultation_type, start, now, booking.id):
         raise SlotUnavailable()
     previous_start = booking.start
@@ -243,7 +310,8 @@ def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -
 def cancel(booking: Booking, reason: str, now: datetime | None = None) -> Booking:
     """Cancel: the booking stays, with its status, time and reason; the slot is free again."""
     now = now or utcnow()
-    _check_changeable(booking, now)
+    _lock(booking, now)
+    ensure_changeable(booking, now)
     booking.status = BookingStatus.CANCELLED.value
     booking.cancelled_at = now
     booking.cancel_reason = reason.strip()

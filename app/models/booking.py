@@ -238,8 +238,13 @@ class Booking(db.Model):
         return self.status in ACTIVE_STATUSES
 
     def is_changeable(self, now: datetime) -> bool:
-        """Only active bookings that have not begun can be moved or cancelled."""
-        return self.is_active and self.start > now
+        """Only bookings that still hold their time and have not begun can be moved or
+        cancelled: confirmed ones, and a guest's pending one while its hold lasts."""
+        if self.start <= now:
+            return False
+        if self.status == BookingStatus.PENDING.value:
+            return self.hold_expires_at is not None and self.hold_expires_at > now
+        return self.status == BookingStatus.CONFIRMED.value
 
     @property
     def contact_name(self) -> str:

@@ -282,7 +282,8 @@ def test_guest_books_and_confirms_by_mail(
     page: Page, live_server: str, deliver_mail, axe_check
 ) -> None:
     """A visitor without an account books "any available advisor": the booking waits for
-    the double opt-in, the mail's link confirms it, and the page then says so."""
+    the double opt-in, the mail's link shows it with a button that confirms it, and the
+    page then says so."""
     email, agenda = guest_email(), "Journey 2: Erste Schritte zum digitalen Lager"
     page.goto(f"{live_server}/beratung/")
     wait_for_htmx(page)
@@ -319,7 +320,11 @@ def test_guest_books_and_confirms_by_mail(
     link = pending.link
     assert link.startswith(f"{live_server}/beratung/bestaetigen/")
 
-    page.goto(link)
+    page.goto(link)  # opening the link (as a mail scanner would) confirms nothing yet
+    expect(page.get_by_role("heading", name="Termin bestätigen")).to_be_visible()
+    expect(summary_value(page, "Wann")).to_contain_text(meeting)
+    axe_check(page)
+    page.get_by_role("button", name="Termin bestätigen").click()
     expect_booking_page(page, status="bestätigt", meeting=meeting)
     expect(page.get_by_role("status")).to_contain_text("Danke! Ihr Termin ist bestätigt.")
     axe_check(page)
@@ -406,7 +411,7 @@ def test_cancel_frees_the_time(
     page.goto(show_url)
     page.get_by_role("link", name="Absagen").click()
     expect(page.get_by_role("heading", level=1, name="Termin absagen")).to_be_visible()
-    expect(page.get_by_text(meeting)).to_be_visible()
+    expect(summary_value(page, "Wann")).to_contain_text(meeting)
     wait_for_htmx(page)
     axe_check(page)
 
