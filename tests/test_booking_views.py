@@ -326,6 +326,8 @@ def test_an_expired_guest_hold_can_be_neither_moved_nor_cancelled(app, client, w
         verb = "abgesagt" if "cancel" in action else "verschoben"
         assert f"Dieser Termin kann nicht mehr {verb} werden." in html, action
         assert "/verschieben" not in html and "/absagen" not in html  # no buttons offered
+        assert "Wir halten ihn 30 Minuten" not in html
+        assert "der Termin wurde wieder freigegeben" in html
     booking = fetch(app, fetch_uid(app, uid))
     assert (booking.start, booking.sequence) == (at(day, "10:00"), 0)
     assert len(outbox()) == 1
@@ -452,3 +454,14 @@ def test_a_deadlock_while_cancelling_asks_to_try_again(app, client, world, monke
     assert answer.status_code == 200
     assert "Bitte versuchen Sie es noch einmal" in answer.get_data(as_text=True)
     assert fetch(app, booking.id).status == "confirmed"
+
+
+def test_advisor_list_leaves_out_guest_holds_that_expired(app, client, auth, world):
+    """An unconfirmed hold past its 30 minutes holds nothing: no longer "upcoming"."""
+    live = fetch(app, book(app, world, at(monday_in(2), "10:00"), guest=GUEST))
+    expired = fetch(app, book(app, world, at(monday_in(2), "11:00"), guest=GUEST))
+    expire_hold(app, expired.id)
+    auth.login(user_of(app, world.brandt).email)
+    page = client.get("/beratung/beratungen").get_data(as_text=True)
+    assert live.uid in page
+    assert expired.uid not in page

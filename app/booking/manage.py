@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.access import role_required
 from app.booking import bp, service
 from app.booking.access import booking_or_404
+from app.booking.availability import holds_time
 from app.booking.choice import Choice, parse_start, week_of
 from app.booking.forms import CancelForm, ConfirmForm
 from app.booking.picker import week_view
@@ -140,12 +141,13 @@ def advisor_bookings():
     advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == current_user.id))
     if advisor is None:
         abort(404)
+    now = utcnow()  # an unconfirmed guest hold past its time holds nothing
     bookings = db.session.scalars(
         sa.select(Booking)
         .where(
             Booking.advisor_id == advisor.id,
-            Booking.status.in_(ACTIVE_STATUSES),
-            Booking.end > utcnow(),
+            holds_time(now),
+            Booking.end > now,
         )
         .options(*_with_details(), selectinload(Booking.organisation))
         .order_by(Booking.start)
