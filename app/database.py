@@ -68,11 +68,15 @@ def begin_request_writes() -> None:
     """before_request: a POST (PUT, PATCH, DELETE) writes, so on SQLite it begins as one.
 
     The view then commits once; nothing inside a service has to commit to get the lock.
+    A request's session is fresh; one that already has a transaction (a test running the
+    request inside its own app context) is left alone, and ``lock_row`` says so if needed.
     """
     if request.method in UNSAFE_METHODS:
         from app.extensions import db
 
-        begin_write(db.session())
+        session = db.session()
+        if not session.in_transaction():
+            begin_write(session)
 
 
 def lock_row(session: Session, model: type, row_id: int) -> None:
