@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -19,7 +20,7 @@ from app.mail.worker import backoff, deliver_due, run_worker
 from app.models import Booking, ConsultationType, Organisation, OutboxMessage, User
 from app.models.types import utcnow
 from tests.booking_support import at, monday_in
-from tests.conftest import app_config, free_port
+from tests.conftest import app_config
 
 
 def queue(app, to: str = "kunde@firma.example", **extra) -> int:
@@ -416,7 +417,9 @@ def test_transport_is_smtp_when_a_server_is_configured(app, smtp_server):
 
 def test_the_worker_outlives_a_database_outage(caplog):
     """Rounds against a database nobody answers for are logged; SIGTERM still stops it."""
-    unreachable = create_app(app_config(f"postgresql://nobody@127.0.0.1:{free_port()}/gone"))
+    caplog.set_level(logging.WARNING)
+    # A socket folder that does not exist: refused at once, and no port another test took.
+    unreachable = create_app(app_config("postgresql://nobody@/gone?host=/nonexistent"))
     stop = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGTERM))
     with unreachable.app_context():
         stop.start()
