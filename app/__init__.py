@@ -9,7 +9,7 @@ from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import PROJECT_ROOT, Config, instance_path, site_root
+from app.config import PROJECT_ROOT, Config, base_url_problem, instance_path, site_root
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +26,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     if not app.config["SECRET_KEY"]:
         raise RuntimeError("SECRET_KEY is not set: put it in the environment (see README).")
+    if error := base_url_problem(app.config.get("BASE_URL")):
+        raise RuntimeError(f"{error} (see README, Configuration).")
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if proxies := app.config["PROXY_COUNT"]:
         # Client address and scheme from the proxy's headers: rate limits and Secure need them.

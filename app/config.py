@@ -1,7 +1,8 @@
 """Settings read from the environment, with safe development defaults.
 
 In development a ``.env`` file beside ``pyproject.toml`` is loaded by ``create_app``.
-Production must set at least ``SECRET_KEY``, ``DATABASE_URL`` and ``TRUSTED_HOSTS``.
+Production must set at least ``SECRET_KEY``, ``BASE_URL``, ``DATABASE_URL`` and
+``TRUSTED_HOSTS``.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # An installed wheel carries templates/, static/ and migrations/ here (see setup.py);
 # a checkout has none and uses the top-level folders.
 BUNDLED_ROOT = Path(__file__).resolve().parent / "_site"
 DEV_SECRET_KEY = "development-only-not-secret"  # noqa: S105 (used only with FLASK_DEBUG)
+DEV_BASE_URL = "http://127.0.0.1:5000"  # `flask run`'s address, used only with FLASK_DEBUG
 
 
 def normalise_database_url(url: str) -> str:
@@ -23,6 +26,16 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def base_url_problem(url: str | None) -> str | None:
+    """Why ``url`` cannot be the site's base URL (``https://host[:port][/path]``), or None."""
+    if not url:
+        return "BASE_URL is not set: put the site's public address in the environment"
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        return f"BASE_URL must look like https://termine.example.org, not {url!r}"
+    return None
 
 
 def site_root() -> Path:
@@ -90,12 +103,19 @@ class Config:
         self.WTF_CSRF_TIME_LIMIT = 8 * 3600
         self.WTF_CSRF_SSL_STRICT = secure
         self.PREFERRED_URL_SCHEME = "https" if secure else "http"
-        self.SERVER_NAME = os.environ.get("SERVER_NAME")  # needed by the worker for links
+        # Where the site is reached from outside: every link in mail starts with it, so a
+        # request's Host header never chooses one and the worker needs no request at all.
+        self.BASE_URL = os.environ.get("BASE_URL") or (DEV_BASE_URL if debug else None)
 
         # Tokens in e-mailed links
         self.EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
         self.RESET_TOKEN_MAX_AGE = timedelta(hours=1)
         self.INVITE_TOKEN_MAX_AGE = timedelta(days=7)
+        # Invitations created within a day, counted per inviting user and per organisation.
+        self.INVITE_LIMIT_PER_USER = int(os.environ.get("INVITE_LIMIT_PER_USER", "10"))
+        self.INVITE_LIMIT_PER_ORGANISATION = int(
+            os.environ.get("INVITE_LIMIT_PER_ORGANISATION", "20")
+        )
 
         # Rate limits (memory in development, Redis when REDIS_URL is set)
         self.RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL", "memory://")
@@ -104,6 +124,11 @@ class Config:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10 per minute;30 per hour")
         self.MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "5 per minute;20 per hour")
+        # Per logged-in user, not per address: colleagues behind one NAT do not share them.
+        self.INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "20 per hour")
+        self.PASSWORD_CHANGE_RATE_LIMIT = os.environ.get(
+            "PASSWORD_CHANGE_RATE_LIMIT", "5 per minute;20 per hour"
+        )
 
         # Cache for hot fragments (the slot picker): Redis when REDIS_URL is set, else in-process.
         redis_url = os.environ.get("REDIS_URL")

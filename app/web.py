@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, current_app, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 
 ALERTS_BLOCK = "alerts"
@@ -52,6 +52,21 @@ def redirect_target(default_endpoint: str = "main.index") -> str:
     """Where to go after a form: a safe ``next`` parameter, else ``default_endpoint``."""
     target = request.values.get("next")
     return target if is_safe_redirect_target(target) else url_for(default_endpoint)
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for mail: ``BASE_URL`` plus the endpoint's path and query.
+
+    Built from configuration alone, never from the request, so a request's ``Host`` header
+    (or its port) cannot choose where a mailed link points, and the mail worker needs no
+    request context. ``endpoint`` is the full name, e.g. ``"auth.login"``.
+    """
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def _htmx_conventions(response: Response) -> Response:

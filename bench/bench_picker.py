@@ -82,6 +82,7 @@ def make_app(database_url: str):
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "bench",
+            "BASE_URL": "http://127.0.0.1:5000",
             "RATELIMIT_ENABLED": False,
             "CACHE_TYPE": "NullCache",
         }
@@ -459,6 +460,7 @@ def bench_http(args, database_url: str, week: str) -> list[Row]:
     env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench",
+        "BASE_URL": f"http://{HOST}",
         "TRUSTED_HOSTS": HOST,
         "RATELIMIT_ENABLED": "0",
         "FLASK_DEBUG": "0",

@@ -89,6 +89,7 @@ def make_app(database_url: str):
         {
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SECRET_KEY": "bench",
+            "BASE_URL": "http://127.0.0.1:5000",
             "TESTING": False,
             "RATELIMIT_ENABLED": False,
         }

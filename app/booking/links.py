@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import url_for
-
 from app import tokens
 from app.models import Booking
 from app.models.types import utcnow
+from app.web import external_url
 
 
 def manage_token(booking: Booking) -> str:
@@ -18,13 +17,13 @@ def manage_token(booking: Booking) -> str:
 
 
 def manage_url(booking: Booking) -> str:
-    return url_for("booking.show", uid=booking.uid, token=manage_token(booking), _external=True)
+    return external_url("booking.show", uid=booking.uid, token=manage_token(booking))
 
 
 def confirm_url(booking: Booking) -> str:
     valid_for = booking.hold_expires_at - utcnow()
     token = tokens.make_token(tokens.CONFIRM_BOOKING, {"uid": booking.uid}, valid_for)
-    return url_for("booking.confirm_guest", token=token, _external=True)
+    return external_url("booking.confirm_guest", token=token)
 
 
 def uid_from(token: str, purpose: str) -> str:

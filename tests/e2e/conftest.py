@@ -80,10 +80,17 @@ def e2e_smtp_server() -> Iterator[SMTPServer]:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory, e2e_smtp_server: SMTPServer) -> Iterator[Flask]:
+def live_port() -> int:
+    """The live server's port, chosen first: mailed links start with ``BASE_URL``."""
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def live_app(tmp_path_factory, e2e_smtp_server: SMTPServer, live_port: int) -> Iterator[Flask]:
     """The app on a fresh, migrated SQLite file, seeded with the demo hub."""
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite'}"
-    app = create_app(app_config(url, **e2e_smtp_server.config(), SERVER_NAME=None))
+    base_url = f"http://127.0.0.1:{live_port}"
+    app = create_app(app_config(url, **e2e_smtp_server.config(), BASE_URL=base_url))
     limiter.reset()
     with app.app_context():
         upgrade()
@@ -96,9 +103,9 @@ def live_app(tmp_path_factory, e2e_smtp_server: SMTPServer) -> Iterator[Flask]:
 
 
 @pytest.fixture(scope="module")
-def live_server(live_app: Flask) -> Iterator[str]:
-    """Serve ``live_app`` on a free local port in a daemon thread; yields the base URL."""
-    port = free_port()
+def live_server(live_app: Flask, live_port: int) -> Iterator[str]:
+    """Serve ``live_app`` on ``live_port`` in a daemon thread; yields the base URL."""
+    port = live_port
     server = make_server("127.0.0.1", port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
