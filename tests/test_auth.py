@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 
 from app.extensions import db
 from app.models import Organisation, Role, User
@@ -112,14 +114,29 @@ def test_honeypot_filled_by_a_bot_creates_nothing(app, client, outbox):
 
 def test_verification_link_confirms_the_address(app, client, outbox):
     client.submit("/konto/registrieren", REGISTRATION)
-    page = client.get(link_in(outbox()[0]), follow_redirects=True)
+    page = client.submit(link_in(outbox()[0]), follow_redirects=True)
     assert "Ihre E-Mail-Adresse ist bestätigt" in page.get_data(as_text=True)
     assert stored_user(app, REGISTRATION["email"]).is_verified
+
+
+def test_opening_the_verification_link_only_shows_a_button(app, client, outbox):
+    """Mail scanners open links before the person does: a GET changes nothing."""
+    client.submit("/konto/registrieren", REGISTRATION)
+    link = link_in(outbox()[0])
+    page = client.get(link)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'action="{link}"' in html and 'name="csrf_token"' in html
+    assert not stored_user(app, REGISTRATION["email"]).is_verified
+    assert client.post(link).status_code == 400  # no CSRF token, no change
+    assert not stored_user(app, REGISTRATION["email"]).is_verified
 
 
 def test_tampered_verification_link_is_refused(app, client, outbox):
     client.submit("/konto/registrieren", REGISTRATION)
     page = client.get(link_in(outbox()[0]) + "x", follow_redirects=True)
+    assert "Dieser Link ist ungültig" in page.get_data(as_text=True)
+    page = client.submit(link_in(outbox()[0]) + "x", follow_redirects=True)
     assert "Dieser Link ist ungültig" in page.get_data(as_text=True)
     assert not stored_user(app, REGISTRATION["email"]).is_verified
 
@@ -145,6 +162,17 @@ def test_login_and_logout(client, auth, make):
     auth.logout()
     home = client.get("/").get_data(as_text=True)
     assert "Anmelden" in home and "Abmelden" not in home
+
+
+def test_logout_ends_the_session_and_the_remember_cookie_on_the_server(app, client, make):
+    user = make.user()
+    client.submit("/konto/anmelden", {"email": user.email, "password": PASSWORD, "remember": "y"})
+    stolen = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
+    client.submit("/konto/abmelden")
+    for name, value in stolen.items():
+        replay = app.test_client()
+        replay.set_cookie(name, value)
+        assert replay.get("/konto/profil").status_code == 302, name
 
 
 def test_login_is_case_insensitive_on_the_address(auth, make):
@@ -230,6 +258,28 @@ def test_remember_me_cookie_is_http_only_and_same_site(client, make):
     assert "SameSite=Lax" in remember
 
 
+def test_registration_does_the_same_work_for_known_and_unknown_addresses(
+    client, make, outbox, monkeypatch
+):
+    """Byte-identical answers are not enough: both paths hash once and queue one mail."""
+    from app.models import users
+
+    calls: list[str] = []
+
+    class CountingHasher(PasswordHasher):  # argon2's hasher has read-only attributes
+        def hash(self, password, **kwargs):
+            calls.append(password)
+            return super().hash(password, **kwargs)
+
+    make.user("andrea.schmitz@rheinchem.example")
+    monkeypatch.setattr(users, "password_hasher", CountingHasher(1, 8, 1))
+    client.submit("/konto/registrieren", REGISTRATION)
+    known_hashes, known_mails = len(calls), len(outbox())
+    client.submit("/konto/registrieren", {**REGISTRATION, "email": "neu@firma.example"})
+    assert (known_hashes, known_mails) == (1, 1)
+    assert (len(calls) - known_hashes, len(outbox()) - known_mails) == (1, 1)
+
+
 # Password reset and change
 
 
@@ -286,6 +336,66 @@ def test_password_change_needs_the_current_password(client, auth, make):
     )
     assert response.status_code == 422
     assert "Das aktuelle Passwort ist nicht richtig." in response.get_data(as_text=True)
+
+
+def test_password_change_attempts_are_rate_limited_per_user(app, client, auth, make):
+    app.config["PASSWORD_CHANGE_RATE_LIMIT"] = "3 per minute"
+    user = make.user()
+    auth.login(user.email)
+    wrong = {"current_password": "geraten", "password": "Neu-Neu-Neu-12",
+             "password_confirm": "Neu-Neu-Neu-12"}  # fmt: skip
+    for _ in range(3):
+        assert client.submit("/konto/passwort", wrong).status_code == 422
+    assert client.submit("/konto/passwort", wrong).status_code == 429
+    auth.logout()
+    other = make.user()
+    auth.login(other.email)  # the limit is this user's, not the address's
+    assert client.submit("/konto/passwort", wrong).status_code == 422
+
+
+# Links in mail
+
+
+def test_mail_links_come_from_base_url_not_the_host_header(app, client, make, outbox):
+    user = make.user()
+    client.submit(
+        "/konto/passwort-vergessen", {"email": user.email}, headers={"Host": "localhost:6666"}
+    )
+    [mail] = outbox()
+    links = re.findall(r"https?://\S+", mail.body_text)
+    assert links and all(link.startswith("http://localhost/konto/") for link in links), links
+    assert "6666" not in mail.body_html
+
+
+def test_external_url_needs_no_request(app):
+    from app.web import external_url
+
+    app.config["BASE_URL"] = "https://termine.industryhub.example/hub/"
+    with app.app_context():
+        assert external_url("auth.login", email="a@b.example") == (
+            "https://termine.industryhub.example/hub/konto/anmelden?email=a@b.example"
+        )
+
+
+def test_production_refuses_to_start_without_base_url(database_url, monkeypatch):
+    from app import create_app
+    from tests.conftest import app_config
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app(app_config(database_url, BASE_URL=None))
+    with pytest.raises(RuntimeError, match="BASE_URL"):
+        create_app(app_config(database_url, BASE_URL="termine.example"))
+
+
+def test_development_defaults_base_url_to_the_local_server(monkeypatch):
+    from app.config import Config
+
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    assert Config().BASE_URL == "http://127.0.0.1:5000"
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    assert Config().BASE_URL is None
 
 
 # Profile

@@ -6,11 +6,13 @@ import json
 import shutil
 import subprocess
 from collections import Counter
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+from app import tokens
 from app.extensions import db
 from app.models import Advisor, Role, User
 from tests.booking_support import at, book, fetch, monday_in, user_of
@@ -63,6 +65,14 @@ SIGNED_IN = {
 }
 
 
+def verification_link(app, user: User) -> str:
+    with app.app_context():
+        token = tokens.make_token(
+            tokens.VERIFY_EMAIL, {"uid": user.id, "email": user.email}, timedelta(days=1)
+        )
+    return f"/konto/bestaetigen/{token}"
+
+
 def pages(app, client, auth, make, world):
     """Every page a visitor, client, advisor and admin can reach, booking pages included."""
     week = monday_in(2)
@@ -72,7 +82,9 @@ def pages(app, client, auth, make, world):
     for path in [*PUBLIC, "/beratung/", f"/beratung/termine?{choice}&week={week}",
                  f"/beratung/buchen?{choice}&start={start:%Y-%m-%dT%H:%MZ}"]:  # fmt: skip
         yield path, client.get(path)
+    yield "/konto/bestaetigen/…", client.get(verification_link(app, make.user(verified=False)))
     auth.login(world.client.email)
+    client.submit("/konto/organisation", {"email": "kollegin@firma.example"})  # listed open
     manage = f"/beratung/termin/{booking.uid}"
     for path in [*SIGNED_IN[Role.CLIENT], manage, f"{manage}/verschieben", f"{manage}/absagen",
                  f"{manage}/verschieben?start={start:%Y-%m-%dT%H:%MZ}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, service
@@ -21,7 +22,7 @@ from app.extensions import db, limiter
 from app.i18n import remember_locale, select_locale, select_timezone
 from app.models import User
 from app.tokens import InvalidToken
-from app.web import form_status, redirect_target, render
+from app.web import form_status, redirect_target, render, wants_fragment
 
 
 def _login_limit() -> str:
@@ -31,6 +32,39 @@ def _login_limit() -> str:
 def _mail_limit() -> str:
     """Pages that send mail are limited, so nobody floods a stranger's inbox."""
     return current_app.config["MAIL_RATE_LIMIT"]
+
+
+def _invite_limit() -> str:
+    return current_app.config["INVITE_RATE_LIMIT"]
+
+
+def _password_change_limit() -> str:
+    return current_app.config["PASSWORD_CHANGE_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    """Rate-limit key of a logged-in user (their id, which no logout or password change
+    resets), else of the client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+def _unavailable_invitation(error: service.InvitationUnavailable) -> str:
+    return {
+        "used": _(
+            "Diese Einladung wurde bereits verwendet. Wenn Sie sich damit registriert "
+            "haben, melden Sie sich einfach an."
+        ),
+        "revoked": _(
+            "Diese Einladung wurde zurückgezogen. Bitten Sie Ihre Kollegin oder Ihren "
+            "Kollegen um eine neue."
+        ),
+        "expired": _(
+            "Diese Einladung ist abgelaufen. Bitten Sie Ihre Kollegin oder Ihren Kollegen "
+            "um eine neue."
+        ),
+    }.get(error.reason) or _invalid_link(InvalidToken())
 
 
 def _invalid_link(error: InvalidToken) -> str:
@@ -52,18 +86,24 @@ def check_mail():
 @bp.route("/registrieren", methods=["GET", "POST"])
 @limiter.limit(_mail_limit, methods=["POST"])
 def register():
-    """Create a company account, or join a colleague's organisation by invitation."""
+    """Create a company account, or join a colleague's organisation by invitation.
+
+    An invitation fixes the address: it is shown read-only and whatever was posted instead
+    is ignored. Opening the link uses nothing up; registering does, once.
+    """
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     invitation = None
-    if token := request.args.get("invitation"):
+    if secret := request.args.get("invitation"):
         try:
-            invitation = service.read_invitation(token)
-        except InvalidToken as error:
-            flash(_invalid_link(error), "error")
+            invitation = service.read_invitation(secret)
+        except service.InvitationUnavailable as error:
+            flash(_unavailable_invitation(error), "error")
             return redirect(url_for("auth.register"))
     form_class = InvitedRegistrationForm if invitation else RegistrationForm
     form = form_class(email=invitation.email if invitation else None)
+    if invitation is not None:
+        form.email.data = invitation.email
     if not form.validate_on_submit():
         return render(
             "auth/register.html",
@@ -82,16 +122,20 @@ def register():
             "city": (form.city.data or "").strip(),
             "size": form.size.data,
         }
-    user = service.register_client(
-        name=form.name.data,
-        email=form.email.data,
-        password=form.password.data,
-        locale=select_locale(),
-        timezone=select_timezone(),
-        organisation=invitation.organisation if invitation else None,
-        organisation_fields=fields,
-        invited_email=invitation.email if invitation else None,
-    )
+    try:
+        user = service.register_client(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=select_locale(),
+            timezone=select_timezone(),
+            organisation_fields=fields,
+            invitation=invitation,
+        )
+    except service.InvitationUnavailable as error:
+        db.session.rollback()
+        flash(_unavailable_invitation(error), "error")
+        return redirect(url_for("auth.register"))
     db.session.commit()
     if user is not None and user.is_verified:
         login_user(user)
@@ -103,14 +147,21 @@ def register():
     return _to_check_mail()
 
 
-@bp.route("/bestaetigen/<token>")
+@bp.route("/bestaetigen/<token>", methods=["GET", "POST"])
 def verify_email(token: str):
-    """Confirm the e-mail address from the link in the verification mail."""
+    """Confirm the e-mail address: the mailed link shows a button, its POST confirms.
+
+    Mail scanners (e.g. Outlook Safe Links) open every link before the person does, so
+    opening it must change nothing.
+    """
     try:
-        user = service.verify_email(token)
+        user = service.user_to_verify(token)
     except InvalidToken as error:
         flash(_invalid_link(error), "error")
         return redirect(url_for("auth.resend_verification"))
+    if request.method == "GET":  # CSRFProtect has refused any POST without its token
+        return render("auth/verify_email.html", block="form", user=user)
+    service.verify_email(token)
     db.session.commit()
     flash(
         _("Danke! Ihre E-Mail-Adresse ist bestätigt. Sie können sich jetzt anmelden."),
@@ -168,8 +219,17 @@ def login():
 
 @bp.post("/abmelden")
 def logout():
-    """Log out (a POST, so no image tag on another site can log anyone out)."""
+    """Log out (a POST, so no image tag on another site can log anyone out).
+
+    The server ends the session, not only the browser: a new session token makes copies of
+    the session and remember-me cookies worthless. That logs out this user's other devices
+    too — the price of cookies that carry no server-side session id of their own.
+    """
+    if current_user.is_authenticated:
+        service.end_all_sessions(current_user)
+        db.session.commit()
     logout_user()
+    session.clear()
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("main.index"))
 
@@ -231,6 +291,7 @@ def profile():
 
 @bp.post("/passwort")
 @login_required
+@limiter.limit(_password_change_limit, key_func=_per_user)
 def change_password():
     """Change the password; other devices are logged out, this one stays in."""
     form = ChangePasswordForm()
@@ -256,25 +317,58 @@ def change_password():
     )
 
 
+def _organisation_page(form, status: int = 200, block: str = "form"):
+    organisation = current_user.organisation
+    return render(
+        "auth/organisation.html",
+        block=block,
+        status=status,
+        form=form,
+        members=service.organisation_members(organisation),
+        invitations=service.open_invitations(organisation),
+    )
+
+
 @bp.route("/organisation", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_invite_limit, key_func=_per_user, methods=["POST"])
 def organisation():
-    """Members of the user's organisation, and an invitation for a colleague."""
+    """Members of the user's organisation, its open invitations, and a form to invite."""
     if current_user.organisation is None:
         abort(404)
     form = InviteColleagueForm()
     if form.validate_on_submit():
-        service.invite_colleague(current_user, form.email.data)
-        db.session.commit()
-        flash(
-            _("Die Einladung an %(email)s ist unterwegs.", email=form.email.data),
-            "success",
-        )
-        return redirect(url_for("auth.organisation"))
-    return render(
-        "auth/organisation.html",
-        block="form",
-        status=form_status(form),
-        form=form,
-        members=service.organisation_members(current_user.organisation),
+        try:
+            service.invite_colleague(current_user, form.email.data)
+        except service.AccountError:
+            form.email.errors.append(
+                _(
+                    "Sie haben heute schon zu viele Einladungen verschickt. "
+                    "Bitte versuchen Sie es morgen wieder."
+                )
+            )
+        else:
+            db.session.commit()
+            flash(
+                _("Die Einladung an %(email)s ist unterwegs.", email=form.email.data),
+                "success",
+            )
+            return redirect(url_for("auth.organisation"))
+    return _organisation_page(form, status=form_status(form))
+
+
+@bp.post("/organisation/einladungen/<int:invitation_id>/zurueckziehen")
+@login_required
+def revoke_invitation(invitation_id: int):
+    """Revoke an open invitation of the user's own organisation (404 for any other)."""
+    invitation = service.revoke_invitation(current_user, invitation_id)
+    if invitation is None:
+        abort(404)
+    db.session.commit()
+    flash(
+        _("Die Einladung an %(email)s ist zurückgezogen.", email=invitation.email),
+        "success",
     )
+    if wants_fragment():
+        return _organisation_page(InviteColleagueForm(formdata=None), block="invitations")
+    return redirect(url_for("auth.organisation"))

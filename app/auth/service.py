@@ -7,28 +7,34 @@ the real owner what happened.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from app import tokens
 from app.extensions import db
 from app.mail import enqueue_mail
-from app.models import Organisation, Role, User
+from app.models import Invitation, Organisation, Role, User
+from app.models import users as user_models
 from app.models.types import utcnow
-
-
-@dataclass(frozen=True)
-class Invitation:
-    organisation: Organisation
-    email: str
+from app.web import external_url
 
 
 class AccountError(Exception):
     """A rule said no; the message is shown to the user."""
+
+
+class InvitationUnavailable(Exception):
+    """An invitation link that cannot be used: ``reason`` is invalid, expired, used or
+    revoked, so the page can say which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 def send_verification(user: User) -> None:
@@ -42,7 +48,7 @@ def send_verification(user: User) -> None:
         "verify_email",
         locale=user.locale,
         user=user,
-        link=url_for("auth.verify_email", token=token, _external=True),
+        link=external_url("auth.verify_email", token=token),
     )
 
 
@@ -53,16 +59,24 @@ def register_client(
     password: str,
     locale: str,
     timezone: str,
-    organisation: Organisation | None = None,
     organisation_fields: dict | None = None,
-    invited_email: str | None = None,
+    invitation: Invitation | None = None,
 ) -> User | None:
     """Create a client and, unless joining by invitation, their organisation.
 
-    Returns ``None`` when the address is taken; its owner is told by mail instead.
-    An invitation sent to this very address counts as proof that the address is theirs.
+    Returns ``None`` when the address is taken; its owner is told by mail instead. Both
+    answers do the same work — one password hash, one queued mail — so the time taken does
+    not tell a known address from an unknown one.
+
+    With an ``invitation`` the address is the invited one, whatever was typed, and counts as
+    verified (the link was mailed there); the invitation is used up in this transaction,
+    and ``InvitationUnavailable`` is raised if another request got there first.
     """
+    if invitation is not None:
+        claim_invitation(invitation)
+        email = invitation.email
     email = User.normalise_email(email)
+    password_hash = user_models.password_hasher.hash(password)
     existing = User.by_email(email)
     if existing is not None:
         enqueue_mail(
@@ -70,11 +84,13 @@ def register_client(
             "account_exists",
             locale=existing.locale,
             user=existing,
-            login_link=url_for("auth.login", _external=True),
-            reset_link=url_for("auth.forgot_password", _external=True),
+            login_link=external_url("auth.login"),
+            reset_link=external_url("auth.forgot_password"),
         )
         return None
-    if organisation is None:
+    if invitation is not None:
+        organisation = invitation.organisation
+    else:
         organisation = Organisation(**(organisation_fields or {}))
         db.session.add(organisation)
     user = User(
@@ -84,22 +100,43 @@ def register_client(
         organisation=organisation,
         locale=locale,
         timezone=timezone,
+        password_hash=password_hash,
     )
-    user.set_password(password)
-    if invited_email and User.normalise_email(invited_email) == email:
+    if invitation is not None:
         user.email_verified_at = utcnow()
     db.session.add(user)
     db.session.flush()
-    if not user.is_verified:
+    if user.is_verified:
+        _welcome_member(user)
+    else:
         send_verification(user)
     return user
 
 
-def verify_email(token: str) -> User:
+def _welcome_member(user: User) -> None:
+    """The one mail of a registration by invitation: the account is ready."""
+    enqueue_mail(
+        user.email,
+        "welcome_member",
+        locale=user.locale,
+        user=user,
+        organisation=user.organisation,
+        login_link=external_url("auth.login"),
+    )
+
+
+def user_to_verify(token: str) -> User:
+    """The user a verification link is for; reads only (mail scanners open links)."""
     payload = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, payload.get("uid"))
     if user is None or user.email != payload.get("email"):
         raise tokens.InvalidToken()
+    return user
+
+
+def verify_email(token: str) -> User:
+    """Mark the address verified: only on the button's POST, never on opening the link."""
+    user = user_to_verify(token)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     return user
@@ -120,7 +157,7 @@ def set_password_link(user: User, valid_for: timedelta) -> str:
         {"uid": user.id, "fp": tokens.password_fingerprint(user.password_hash)},
         valid_for,
     )
-    return url_for("auth.reset_password", token=token, _external=True)
+    return external_url("auth.reset_password", token=token)
 
 
 def request_password_reset(email: str) -> None:
@@ -159,32 +196,161 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.set_password(new_password)
 
 
-def invite_colleague(inviter: User, email: str) -> None:
-    """Mail a link that lets a colleague register straight into the inviter's organisation."""
+def end_all_sessions(user: User) -> None:
+    """Log ``user`` out everywhere: session and remember-me cookies carry the session token,
+    so a new one makes every copy of them worthless, on this device and on all others."""
+    user.session_token = secrets.token_urlsafe(32)
+
+
+def invitation_token_hash(secret: str) -> str:
+    """Only this is stored: a database leak must not hand out working links."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_invitation_quota(inviter: User, now: datetime) -> None:
+    """At most ``INVITE_LIMIT_PER_USER`` invitations per user and
+    ``INVITE_LIMIT_PER_ORGANISATION`` per organisation within 24 hours, revoked ones
+    included (else revoking and re-inviting would get round it)."""
+    config = current_app.config
+    since = now - timedelta(hours=24)
+    recent = sa.select(sa.func.count(Invitation.id)).where(Invitation.created_at > since)
+    by_user = db.session.scalar(recent.where(Invitation.invited_by_id == inviter.id))
+    by_org = db.session.scalar(recent.where(Invitation.organisation_id == inviter.organisation_id))
+    if by_user >= config["INVITE_LIMIT_PER_USER"]:
+        raise AccountError("too-many-invitations")
+    if by_org >= config["INVITE_LIMIT_PER_ORGANISATION"]:
+        raise AccountError("too-many-invitations")
+
+
+def invite_colleague(inviter: User, email: str) -> Invitation:
+    """Invite ``email`` into the inviter's organisation with a single-use link.
+
+    Inviting the same address again revokes the open invitation and sends a fresh link.
+    An address that already has an account gets an invitation row and a mail all the same
+    (so neither the answer nor the list of open invitations tells the inviter it exists),
+    but its mail says the account exists and carries no link to register.
+    """
     if inviter.organisation is None:
         raise AccountError("no-organisation")
+    now = utcnow()
+    check_invitation_quota(inviter, now)
     email = User.normalise_email(email)
-    token = tokens.make_token(
-        tokens.INVITE,
-        {"org": inviter.organisation.id, "email": email},
-        current_app.config["INVITE_TOKEN_MAX_AGE"],
+    db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.organisation_id == inviter.organisation_id,
+            Invitation.email == email,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
     )
-    enqueue_mail(
-        email,
-        "invite_colleague",
-        locale=inviter.locale,
-        inviter=inviter,
+    secret = secrets.token_urlsafe(32)
+    invitation = Invitation(
         organisation=inviter.organisation,
-        link=url_for("auth.register", invitation=token, _external=True),
+        invited_by=inviter,
+        email=email,
+        token_hash=invitation_token_hash(secret),
+        created_at=now,
+        expires_at=now + current_app.config["INVITE_TOKEN_MAX_AGE"],
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    context = {"inviter": inviter, "organisation": inviter.organisation}
+    owner = User.by_email(email)
+    if owner is None:
+        enqueue_mail(
+            email,
+            "invite_colleague",
+            locale=inviter.locale,
+            link=external_url("auth.register", invitation=secret),
+            valid_days=current_app.config["INVITE_TOKEN_MAX_AGE"].days,
+            **context,
+        )
+    else:
+        enqueue_mail(
+            owner.email,
+            "invite_existing_account",
+            locale=owner.locale,
+            user=owner,
+            login_link=external_url("auth.login"),
+            **context,
+        )
+    return invitation
+
+
+def read_invitation(secret: str, now: datetime | None = None) -> Invitation:
+    """The open invitation behind a link's secret; reads only, so opening the link (or a
+    mail scanner doing so) uses nothing up. ``InvitationUnavailable`` says why not."""
+    found = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == invitation_token_hash(secret))
+    )
+    if found is None:
+        raise InvitationUnavailable("invalid")
+    if found.used_at is not None:
+        raise InvitationUnavailable("used")
+    if found.revoked_at is not None:
+        raise InvitationUnavailable("revoked")
+    if not found.is_open(now or utcnow()):
+        raise InvitationUnavailable("expired")
+    return found
+
+
+def claim_invitation(invitation: Invitation) -> None:
+    """Use the invitation up, once: a conditional UPDATE that only one transaction can win
+    (on PostgreSQL a second one waits for the first and then matches no row)."""
+    now = utcnow()
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.used_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.refresh(invitation)
+        if invitation.used_at is not None:
+            raise InvitationUnavailable("used")
+        raise InvitationUnavailable("revoked" if invitation.revoked_at else "expired")
+    invitation.used_at = now
+
+
+def open_invitations(organisation: Organisation) -> list[Invitation]:
+    """The organisation's invitations that can still be used, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .options(joinedload(Invitation.invited_by))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
     )
 
 
-def read_invitation(token: str) -> Invitation:
-    payload = tokens.read_token(tokens.INVITE, token)
-    organisation = db.session.get(Organisation, payload.get("org"))
-    if organisation is None or not isinstance(payload.get("email"), str):
-        raise tokens.InvalidToken()
-    return Invitation(organisation=organisation, email=payload["email"])
+def revoke_invitation(member: User, invitation_id: int) -> Invitation | None:
+    """Revoke one of the member's organisation's invitations; ``None`` if there is no such
+    invitation in their organisation (the view answers 404, as for one that never was)."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(
+            Invitation.id == invitation_id,
+            Invitation.organisation_id == member.organisation_id,
+        )
+    )
+    if invitation is None or member.organisation_id is None:
+        return None
+    if invitation.used_at is None and invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+    return invitation
 
 
 def create_staff_user(
