@@ -168,7 +168,8 @@ def test_logout_ends_the_session_and_the_remember_cookie_on_the_server(app, clie
     user = make.user()
     client.submit("/konto/anmelden", {"email": user.email, "password": PASSWORD, "remember": "y"})
     stolen = {name: client.get_cookie(name).value for name in ("session", "remember_token")}
-    client.submit("/konto/abmelden")
+    answer = client.submit("/konto/abmelden")
+    assert any(c.startswith("remember_token=;") for c in answer.headers.getlist("Set-Cookie"))
     for name, value in stolen.items():
         replay = app.test_client()
         replay.set_cookie(name, value)

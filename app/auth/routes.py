@@ -228,8 +228,8 @@ def logout():
     if current_user.is_authenticated:
         service.end_all_sessions(current_user)
         db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear: it marks the remember-me cookie for deletion
     flash(_("Sie sind abgemeldet."), "success")
     return redirect(url_for("main.index"))
 
