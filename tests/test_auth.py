@@ -8,6 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from flask import template_rendered
 
 from app.extensions import db
 from app.models import Organisation, Role, User
@@ -291,6 +292,36 @@ def test_reset_answers_the_same_for_unknown_addresses(client, make, outbox):
     assert known.status_code == unknown.status_code == 302
     assert known.headers["Location"] == unknown.headers["Location"] == "/konto/postfach"
     assert known.get_data() == unknown.get_data()
+    assert [mail.to_address for mail in outbox()] == [user.email]
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "verified"),
+    [
+        ("/konto/passwort-vergessen", "mail/reset_password.txt", True),
+        ("/konto/bestaetigung-erneut", "mail/verify_email.txt", False),
+    ],
+)
+def test_mail_forms_do_the_same_work_for_unknown_addresses(
+    app, client, make, outbox, path, template, verified
+):
+    """The answer is identical, so the time must be too: an unknown address renders the
+    same mail (and queues nothing), instead of answering a millisecond sooner."""
+    user = make.user(verified=verified)
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra) -> None:
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record, app):
+        client.submit(path, {"email": user.email})
+        known = list(rendered)
+        rendered.clear()
+        client.submit(path, {"email": "niemand@firma.example"})
+    assert template in known
+    assert [name for name in rendered if name.startswith("mail/")] == [
+        name for name in known if name.startswith("mail/")
+    ]
     assert [mail.to_address for mail in outbox()] == [user.email]
 
 

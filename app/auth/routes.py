@@ -20,7 +20,6 @@ from app.auth.forms import (
 )
 from app.extensions import db, limiter
 from app.i18n import remember_locale, select_locale, select_timezone
-from app.models import User
 from app.tokens import InvalidToken
 from app.web import form_status, redirect_target, render, wants_fragment
 
@@ -178,10 +177,8 @@ def resend_verification():
     """Send the verification mail again; the answer never says whether the address exists."""
     form = EmailForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is not None and not user.is_verified:
-            service.send_verification(user)
-            db.session.commit()
+        service.resend_verification(form.email.data)
+        db.session.commit()
         return _to_check_mail()
     return render("auth/resend.html", block="form", status=form_status(form), form=form)
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 from app import tokens
 from app.extensions import db
 from app.mail import enqueue_mail
-from app.models import Invitation, Organisation, Role, User
+from app.models import Invitation, Organisation, OutboxMessage, Role, User
 from app.models import users as user_models
 from app.models.types import utcnow
 from app.web import external_url
@@ -37,13 +37,29 @@ class InvitationUnavailable(Exception):
         self.reason = reason
 
 
-def send_verification(user: User) -> None:
+def _stand_in(email: str) -> User:
+    """Nobody: the addressee of a mail rendered for an unknown address and then dropped."""
+    return User(
+        id=0,
+        email=User.normalise_email(email),
+        name="",
+        locale=current_app.config["BABEL_DEFAULT_LOCALE"],
+        password_hash="",
+    )
+
+
+def _drop(message: OutboxMessage) -> None:
+    """Take a rendered mail back out of the session: it is never stored or sent."""
+    db.session.expunge(message)
+
+
+def send_verification(user: User) -> OutboxMessage:
     token = tokens.make_token(
         tokens.VERIFY_EMAIL,
         {"uid": user.id, "email": user.email},
         current_app.config["EMAIL_TOKEN_MAX_AGE"],
     )
-    enqueue_mail(
+    return enqueue_mail(
         user.email,
         "verify_email",
         locale=user.locale,
@@ -160,19 +176,39 @@ def set_password_link(user: User, valid_for: timedelta) -> str:
     return external_url("auth.reset_password", token=token)
 
 
-def request_password_reset(email: str) -> None:
+def resend_verification(email: str) -> None:
+    """Send the verification mail again if the address has an unverified account.
+
+    Any other address gets the same mail rendered and dropped, so the answer takes as long
+    whether or not such an account exists.
+    """
     user = User.by_email(email)
-    if user is None or not user.active:
-        return
+    if user is not None and not user.is_verified:
+        send_verification(user)
+    else:
+        _drop(send_verification(_stand_in(email)))
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link to an active account's owner.
+
+    Any other address gets the same mail rendered and dropped, so the answer takes as long
+    either way (the words are already the same).
+    """
+    user = User.by_email(email)
+    known = user is not None and user.active
     valid_for = current_app.config["RESET_TOKEN_MAX_AGE"]
-    enqueue_mail(
-        user.email,
+    addressee = user if known else _stand_in(email)
+    message = enqueue_mail(
+        addressee.email,
         "reset_password",
-        locale=user.locale,
-        user=user,
-        link=set_password_link(user, valid_for),
+        locale=addressee.locale,
+        user=addressee,
+        link=set_password_link(addressee, valid_for),
         valid_minutes=int(valid_for.total_seconds() // 60),
     )
+    if not known:
+        _drop(message)
 
 
 def user_for_reset(token: str) -> User:
