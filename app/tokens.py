@@ -18,7 +18,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 VERIFY_EMAIL = "verify-email"
 SET_PASSWORD = "set-password"  # noqa: S105 (a salt name, not a secret)
-INVITE = "organisation-invite"
 MANAGE_BOOKING = "manage-booking"
 CONFIRM_BOOKING = "confirm-booking"
 

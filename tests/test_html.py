@@ -14,8 +14,8 @@ import pytest
 
 from app import tokens
 from app.extensions import db
-from app.models import Advisor, Role, User
-from tests.booking_support import at, book, fetch, monday_in, user_of
+from app.models import Advisor, Booking, Role, User
+from tests.booking_support import GUEST, at, book, fetch, monday_in, user_of
 from tests.conftest import needs_service
 
 
@@ -73,6 +73,13 @@ def verification_link(app, user: User) -> str:
     return f"/konto/bestaetigen/{token}"
 
 
+def guest_confirmation_link(app, booking_id: int) -> str:
+    with app.app_context():
+        uid = db.session.get(Booking, booking_id).uid
+        token = tokens.make_token(tokens.CONFIRM_BOOKING, {"uid": uid}, timedelta(minutes=30))
+    return f"/beratung/bestaetigen/{token}"
+
+
 def pages(app, client, auth, make, world):
     """Every page a visitor, client, advisor and admin can reach, booking pages included."""
     week = monday_in(2)
@@ -83,6 +90,8 @@ def pages(app, client, auth, make, world):
                  f"/beratung/buchen?{choice}&start={start:%Y-%m-%dT%H:%MZ}"]:  # fmt: skip
         yield path, client.get(path)
     yield "/konto/bestaetigen/…", client.get(verification_link(app, make.user(verified=False)))
+    held = book(app, world, at(week, "15:00"), guest=GUEST)
+    yield "/beratung/bestaetigen/…", client.get(guest_confirmation_link(app, held))
     auth.login(world.client.email)
     client.submit("/konto/organisation", {"email": "kollegin@firma.example"})  # listed open
     manage = f"/beratung/termin/{booking.uid}"
