@@ -41,11 +41,18 @@ def is_known_locale(code: str | None) -> bool:
 
 
 def select_locale() -> str:
+    """The profile's language, else the one chosen on the site (cookie), else the first
+    language the browser asks for that we offer, else German."""
     if current_user.is_authenticated and is_known_locale(current_user.locale):
         return current_user.locale
     cookie = request.cookies.get(LOCALE_COOKIE)
     if is_known_locale(cookie):
         return cookie
+    # In the browser's order of preference, "en-US" counting as "en" (werkzeug's
+    # best_match would prefer a lower-ranked exact "de" over a first-choice "en-US").
+    for tag, _quality in request.accept_languages:
+        if is_known_locale(primary := tag.partition("-")[0].lower()):
+            return primary
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -107,7 +114,15 @@ def remember_locale(response: Response, code: str) -> Response:
     return response
 
 
+def _vary_on_language(response: Response) -> Response:
+    """Pages differ by the browser's language and the language cookie: caches must know."""
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
 def init_app(app: Flask) -> None:
+    app.after_request(_vary_on_language)
     babel.init_app(
         app,
         locale_selector=select_locale,

@@ -8,6 +8,19 @@ from tests.conftest import PASSWORD
 
 
 def test_german_is_the_default(client):
+    page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert '<html lang="de">' in page.get_data(as_text=True)
+    assert '<html lang="de">' in client.get("/").get_data(as_text=True)
+
+
+def test_a_browser_asking_for_english_gets_english_on_its_first_visit(client):
+    page = client.get("/", headers={"Accept-Language": "fr-FR,en-US;q=0.8,de;q=0.5"})
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "Accept-Language" in page.headers["Vary"]
+
+
+def test_an_explicit_language_choice_wins_over_the_browser(client):
+    client.submit("/sprache", {"lang": "de", "next": "/"})
     page = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
     assert '<html lang="de">' in page.get_data(as_text=True)
 
