@@ -257,6 +257,36 @@ def test_time_outside_the_window_is_explained(client, world):
     assert "außerhalb des Buchungszeitraums" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    ("start", "why"),
+    [
+        ("2020-01-01T10:00Z", "in the past"),
+        ("+12w 10:00", "beyond the horizon"),
+        ("+2w 10:07", "off the slot grid"),
+        ("+2w 10:00 taken", "taken already"),
+    ],
+)
+def test_an_unbookable_time_sends_the_form_back_to_the_picker_at_once(
+    app, client, world, start, why
+):
+    """The form is never shown for a time that cannot be booked: nothing is typed in vain."""
+    if start.startswith("+"):
+        weeks, clock, *taken = start[1:].replace("w", "").split()
+        moment = at(monday_in(int(weeks)), clock)
+        if taken:
+            book(app, world, moment)
+        start = f"{moment:%Y-%m-%dT%H:%MZ}"
+    url = (
+        "/beratung/buchen?type=erstgespraech&topic=digitalisierung"
+        f"&advisor={world.brandt.id}&start={start}"
+    )
+    response = client.get(url)
+    assert response.status_code == 302, why
+    assert response.headers["Location"].startswith("/beratung/termine?week="), why
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Diese Zeit ist nicht (mehr) frei" in page, why
+
+
 def test_honeypot_refuses_bots(app, client, world):
     response = client.submit(
         book_url(world, at(monday_in(2), "10:00")), {**GUEST_FORM, "website": "spam"}

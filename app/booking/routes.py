@@ -175,6 +175,15 @@ def book():
             return _choose_again(message, 422, request.form.get("week"))
         flash_invalid_time()
         return redirect(url_for("booking.picker", **choice.params()))
+    if request.method == "GET" and not service.free_candidates(
+        choice.advisors, choice.ctype, start, utcnow()
+    ):
+        # A past, off-grid or taken time: say so now, not after the form is filled in.
+        flash(
+            _("Diese Zeit ist nicht (mehr) frei. Bitte wählen Sie eine der freien Zeiten."), "error"
+        )
+        week = start.astimezone(zone).date().isoformat()
+        return redirect(url_for("booking.picker", week=week, **choice.params()))
     if not form.validate_on_submit():
         return render(
             "booking/book.html",
