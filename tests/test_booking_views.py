@@ -495,3 +495,23 @@ def test_advisor_list_leaves_out_guest_holds_that_expired(app, client, auth, wor
     page = client.get("/beratung/beratungen").get_data(as_text=True)
     assert live.uid in page
     assert expired.uid not in page
+
+
+def test_the_advisor_sees_the_company_on_a_booking_not_themselves(app, client, auth, world):
+    booking = fetch(app, book(app, world, at(monday_in(2), "10:00")))
+    auth.login(user_of(app, world.brandt).email)
+    page = client.get(f"/beratung/termin/{booking.uid}").get_data(as_text=True)
+    company = organisation_of(app, world.client).name
+    assert "Andreas Krüger" in page and company in page
+    assert f'href="mailto:{world.client.email}"' in page
+    assert "Wie digitalisieren wir unser Labor?" in page  # the agenda
+    assert "Dr. Katharina Brandt" not in page.split("<main", 1)[1]
+
+
+def test_the_advisor_is_not_asked_to_confirm_a_guests_pending_booking(app, client, auth, world):
+    booking = fetch(app, book(app, world, at(monday_in(2), "10:00"), guest=GUEST))
+    auth.login(user_of(app, world.brandt).email)
+    page = client.get(f"/beratung/termin/{booking.uid}").get_data(as_text=True)
+    assert "Eva Gast" in page and "Gast GmbH" in page
+    assert "erst, wenn der Gast ihn über den Link in unserer E-Mail bestätigt" in page
+    assert "Bitte bestätigen Sie den Termin" not in page
