@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import bp, service
+from app.auth import bp, invitations, service
 from app.auth.forms import (
     ChangePasswordForm,
     EmailForm,
@@ -49,7 +49,7 @@ def _per_user() -> str:
     return get_remote_address()
 
 
-def _unavailable_invitation(error: service.InvitationUnavailable) -> str:
+def _unavailable_invitation(error: invitations.InvitationUnavailable) -> str:
     return {
         "used": _(
             "Diese Einladung wurde bereits verwendet. Wenn Sie sich damit registriert "
@@ -95,8 +95,8 @@ def register():
     invitation = None
     if secret := request.args.get("invitation"):
         try:
-            invitation = service.read_invitation(secret)
-        except service.InvitationUnavailable as error:
+            invitation = invitations.read_invitation(secret)
+        except invitations.InvitationUnavailable as error:
             flash(_unavailable_invitation(error), "error")
             return redirect(url_for("auth.register"))
     form_class = InvitedRegistrationForm if invitation else RegistrationForm
@@ -131,7 +131,7 @@ def register():
             organisation_fields=fields,
             invitation=invitation,
         )
-    except service.InvitationUnavailable as error:
+    except invitations.InvitationUnavailable as error:
         db.session.rollback()
         flash(_unavailable_invitation(error), "error")
         return redirect(url_for("auth.register"))
@@ -322,7 +322,7 @@ def _organisation_page(form, status: int = 200, block: str = "form"):
         status=status,
         form=form,
         members=service.organisation_members(organisation),
-        invitations=service.open_invitations(organisation),
+        invitations=invitations.open_invitations(organisation),
     )
 
 
@@ -336,8 +336,8 @@ def organisation():
     form = InviteColleagueForm()
     if form.validate_on_submit():
         try:
-            service.invite_colleague(current_user, form.email.data)
-        except service.AccountError:
+            invitations.invite_colleague(current_user, form.email.data)
+        except invitations.InvitationRefused:
             form.email.errors.append(
                 _(
                     "Sie haben heute schon zu viele Einladungen verschickt. "
@@ -358,7 +358,7 @@ def organisation():
 @login_required
 def revoke_invitation(invitation_id: int):
     """Revoke an open invitation of the user's own organisation (404 for any other)."""
-    invitation = service.revoke_invitation(current_user, invitation_id)
+    invitation = invitations.revoke_invitation(current_user, invitation_id)
     if invitation is None:
         abort(404)
     db.session.commit()

@@ -156,3 +156,8 @@ class Invitation(db.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.used_at is None and self.revoked_at is None and self.expires_at > now
+
+    @classmethod
+    def open_at(cls, now: datetime) -> sa.ColumnElement[bool]:
+        """``is_open`` as a SQL condition, for queries and conditional updates."""
+        return sa.and_(cls.used_at.is_(None), cls.revoked_at.is_(None), cls.expires_at > now)
