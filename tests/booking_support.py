@@ -57,6 +57,14 @@ def fetch(app, booking_id: int) -> Booking:
 
 
 GUEST = service.Guest("Eva Gast", "eva@gast.example", "Gast GmbH")
+# The booking form as a guest fills it in.
+GUEST_FORM = {
+    "agenda": "Wir möchten unsere Rezepturverwaltung digitalisieren.",
+    "guest_name": "Eva Gast",
+    "guest_email": "eva@gast.example",
+    "guest_company": "Gast GmbH",
+    "accept_privacy": "y",
+}
 
 
 def detached(app, model, row_id):

@@ -206,6 +206,12 @@ def auth(client: Client) -> AuthActions:
     return AuthActions(client)
 
 
+@pytest.fixture
+def admin(auth: AuthActions, make) -> None:
+    """The client is logged in as a fresh admin."""
+    auth.login(make.user(role=Role.ADMIN).email)
+
+
 class Factory:
     """Creates committed records and hands them back detached, with columns loaded."""
 

@@ -24,11 +24,6 @@ TYPE_FORM = {
 }
 
 
-@pytest.fixture
-def admin(auth, make):
-    auth.login(make.user(role=Role.ADMIN).email)
-
-
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.ADVISOR])
 @pytest.mark.parametrize("path", ["/admin/beratungsarten", "/admin/themen/neu"])
 def test_only_admins_manage_the_catalogue(client, auth, make, role, path):

@@ -16,6 +16,7 @@ from app.models import Booking, Role
 from app.models.types import utcnow
 from tests.booking_support import (
     GUEST,
+    GUEST_FORM,
     at,
     book,
     fetch,
@@ -41,15 +42,6 @@ def book_url(world, start, advisor="any") -> str:
         "/beratung/buchen?type=erstgespraech&topic=digitalisierung"
         f"&advisor={advisor}&start={start:%Y-%m-%dT%H:%MZ}"
     )
-
-
-GUEST_FORM = {
-    "agenda": "Wir möchten unsere Rezepturverwaltung digitalisieren.",
-    "guest_name": "Eva Gast",
-    "guest_email": "eva@gast.example",
-    "guest_company": "Gast GmbH",
-    "accept_privacy": "y",
-}
 
 
 def test_start_page_offers_types_and_topics(client, world):

@@ -15,8 +15,7 @@ import pkgutil
 import pytest
 
 from app.forms import multi_line, single_line
-from app.models import Role
-from tests.booking_support import at, book, monday_in
+from tests.booking_support import GUEST_FORM, at, book, monday_in
 
 PICKER = "/beratung/termine?type=erstgespraech&topic=digitalisierung&advisor=any"
 BOOK = "/beratung/buchen?type=erstgespraech&topic=digitalisierung&advisor=any"
@@ -37,19 +36,6 @@ EDGE_STARTS = [
     "2999-06-01T10:00Z",
 ]
 CONTROL_VALUES = ["a\x00b", "\x00", "x\x01y", "\x1b[31m", "\x7f\x00"]
-
-GUEST_FORM = {
-    "agenda": "Wir möchten unsere Rezepturverwaltung digitalisieren.",
-    "guest_name": "Eva Gast",
-    "guest_email": "eva@gast.example",
-    "guest_company": "Gast GmbH",
-    "accept_privacy": "y",
-}
-
-
-@pytest.fixture
-def admin(auth, make):
-    auth.login(make.user(role=Role.ADMIN).email)
 
 
 # -- dates at the edges --------------------------------------------------------------------
