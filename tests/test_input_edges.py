@@ -13,8 +13,11 @@ import importlib
 import pkgutil
 
 import pytest
+import sqlalchemy as sa
 
+from app.extensions import db
 from app.forms import multi_line, single_line
+from app.models import Booking
 from tests.booking_support import GUEST_FORM, at, book, monday_in
 
 PICKER = "/beratung/termine?type=erstgespraech&topic=digitalisierung&advisor=any"
@@ -336,3 +339,29 @@ def _manage(app, booking_id: int) -> tuple[str, str]:
     with app.test_request_context():
         booking = db.session.get(Booking, booking_id)
         return booking.uid, manage_token(booking)
+
+
+# -- 100 KB where a few hundred characters belong -------------------------------------------
+
+HUNDRED_KB = "x" * 100 * 1024
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("agenda", "Bitte höchstens 2000 Zeichen."),
+        ("guest_name", "Bitte höchstens 120 Zeichen."),
+        ("guest_email", "Die E-Mail-Adresse ist zu lang."),
+    ],
+)
+def test_a_hundred_kilobytes_in_the_booking_form_are_explained_not_stored(
+    app, client, world, field, message
+):
+    start = f"{at(monday_in(2), '10:00'):%Y-%m-%dT%H:%MZ}"
+    response = client.submit(f"{BOOK}&start={start}", {**GUEST_FORM, field: HUNDRED_KB})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert message in page
+    assert 'value="Gast GmbH"' in page  # what was typed elsewhere is kept
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 0
