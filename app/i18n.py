@@ -92,13 +92,23 @@ def clock(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
     return format_time(moment.astimezone(tz), "short", locale=str(get_locale() or "de"))
 
 
-DAY_PATTERNS = {"de": "EEEE, d. MMMM", "en": "EEEE, d MMMM"}
+# One set of date patterns per language, so every page and mail writes dates alike.
+DATE_PATTERNS = {
+    "de": {"day": "EEEE, d. MMMM", "month": "MMMM y", "weekday": "EEEEEE"},
+    "en": {"day": "EEEE, d MMMM", "month": "MMMM y", "weekday": "EEE"},
+}
+
+
+def format_day(day: date, pattern: str = "day") -> str:
+    """``day`` in one of the named ``DATE_PATTERNS`` of the current language."""
+    locale = str(get_locale() or "de")
+    patterns = DATE_PATTERNS.get(locale, DATE_PATTERNS["de"])
+    return format_date(day, patterns[pattern], locale=locale)
 
 
 def day_label(day: date) -> str:
     """ "Montag, 30. November" / "Monday, 30 November"."""
-    locale = str(get_locale() or "de")
-    return format_date(day, DAY_PATTERNS.get(locale, DAY_PATTERNS["de"]), locale=locale)
+    return format_day(day, "day")
 
 
 def remember_locale(response: Response, code: str) -> Response:
@@ -129,7 +139,9 @@ def init_app(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories="translations",
     )
-    app.jinja_env.filters.update(localised=localised, clock=clock, day_label=day_label)
+    app.jinja_env.filters.update(
+        localised=localised, clock=clock, day_label=day_label, format_day=format_day
+    )
     app.jinja_env.globals.update(
         get_locale=get_locale, viewer_timezone=select_timezone, format_meeting=format_meeting
     )

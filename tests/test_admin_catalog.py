@@ -19,7 +19,7 @@ TYPE_FORM = {
     "horizon_days": "90",
     "max_per_day": "1",
     "location_kind": "on_site",
-    "location_detail": "Musterstraße 1, Dormagen",
+    "location_detail_de": "Musterstraße 1, Dormagen",
     "active": "y",
 }
 

@@ -202,7 +202,7 @@ TYPE_FORM = {
     "minimum_notice_minutes": "60",
     "horizon_days": "90",
     "location_kind": "on_site",
-    "location_detail": "Musterstraße 1",
+    "location_detail_de": "Musterstraße 1",
 }
 
 

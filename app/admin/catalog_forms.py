@@ -49,8 +49,13 @@ class ConsultationTypeForm(Form):
         validators=[AnyOf([k.value for k in LOCATION_KINDS], message=_l("Bitte wählen."))],
         validate_choice=False,
     )
-    location_detail = StringField(
-        _l("Adresse, Link oder Telefonnummer"), validators=[max_length(255)]
+    location_detail_de = StringField(
+        _l("Adresse, Link oder Telefonnummer (Deutsch)"), validators=[max_length(255)]
+    )
+    location_detail_en = StringField(
+        _l("Adresse, Link oder Telefonnummer (Englisch)"),
+        validators=[max_length(255)],
+        description=_l("Leer lassen, wenn es dasselbe ist wie auf Deutsch."),
     )
     active = BooleanField(_l("Online buchbar"), default=True)
 

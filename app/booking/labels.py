@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from app.i18n import localised
 from app.models import BookingStatus, ConsultationType, LocationKind
 
 LOCATION_KINDS = {
@@ -24,7 +25,8 @@ STATUSES = {
 def location(ctype: ConsultationType) -> str:
     """ "Videokonferenz: https://…" — the kind, and the address or link when there is one."""
     label = str(LOCATION_KINDS[LocationKind(ctype.location_kind)])
-    return f"{label}: {ctype.location_detail}" if ctype.location_detail else label
+    detail = localised(ctype, "location_detail")
+    return f"{label}: {detail}" if detail else label
 
 
 def status(value: str) -> str:

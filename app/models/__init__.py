@@ -3,6 +3,7 @@
 from app.models.booking import (
     ACTIVE_STATUSES,
     Advisor,
+    AdvisorPhoto,
     AvailabilityException,
     AvailabilityRule,
     Booking,
@@ -20,6 +21,7 @@ from app.models.users import Invitation, Organisation, OrganisationSize, Role, U
 __all__ = [
     "ACTIVE_STATUSES",
     "Advisor",
+    "AdvisorPhoto",
     "AvailabilityException",
     "AvailabilityRule",
     "Booking",

@@ -46,6 +46,8 @@ class Advisor(db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Goes up with every change to this advisor's free time; cached picker weeks carry it.
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Random per uploaded photo (None: no photo), so its URL can be cached for ever.
+    photo_token: Mapped[str | None] = mapped_column(sa.String(32))
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(
@@ -59,6 +61,16 @@ class Advisor(db.Model):
     def is_bookable(self) -> bool:
         """Offered for booking: the advisor profile and the person's account are active."""
         return self.active and self.user.active
+
+
+class AdvisorPhoto(db.Model):
+    """An advisor's portrait, re-encoded on upload; apart so advisors load without it."""
+
+    advisor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advisor.id", ondelete="CASCADE"), primary_key=True
+    )
+    image: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    content_type: Mapped[str] = mapped_column(sa.String(20))
 
 
 class LocationKind(StrEnum):
@@ -93,7 +105,9 @@ class ConsultationType(db.Model):
     horizon_days: Mapped[int] = mapped_column(default=60)
     max_per_day: Mapped[int | None] = mapped_column()
     location_kind: Mapped[str] = mapped_column(sa.String(10), default=LocationKind.VIDEO.value)
-    location_detail: Mapped[str] = mapped_column(sa.String(255), default="")
+    # Address, dial-in or link; per language, English falling back to German.
+    location_detail_de: Mapped[str] = mapped_column(sa.String(255), default="")
+    location_detail_en: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 
