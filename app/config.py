@@ -124,6 +124,9 @@ class Config:
         self.LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
         self.BOOKING_RATE_LIMIT = os.environ.get("BOOKING_RATE_LIMIT", "10 per minute;30 per hour")
         self.MAIL_RATE_LIMIT = os.environ.get("MAIL_RATE_LIMIT", "5 per minute;20 per hour")
+        # Unconfirmed guest bookings one e-mail address may hold at once (each blocks a slot
+        # for 30 minutes); see app/booking/guest_holds.py.
+        self.GUEST_PENDING_HOLDS_MAX = int(os.environ.get("GUEST_PENDING_HOLDS_MAX", "3"))
         # Per logged-in user, not per address: colleagues behind one NAT do not share them.
         self.INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "20 per hour")
         self.PASSWORD_CHANGE_RATE_LIMIT = os.environ.get(

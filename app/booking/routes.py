@@ -82,6 +82,24 @@ def explain(error: service.BookingError) -> str:
     """What a booking rule's "no" means for the person, one message per kind of refusal."""
     if isinstance(error, service.OutsideWindow):
         return _("Diese Zeit liegt außerhalb des Buchungszeitraums. Bitte wählen Sie eine andere.")
+    if isinstance(error, service.HoldAtSameTime) and error.confirmed:
+        return _(
+            "Für diese E-Mail-Adresse ist zu dieser Zeit schon ein Termin gebucht. "
+            "Bitte wählen Sie eine andere Zeit."
+        )
+    if isinstance(error, service.HoldAtSameTime):
+        return _(
+            "Für diese E-Mail-Adresse wartet schon ein Termin zur selben Zeit auf Bestätigung. "
+            "Bitte bestätigen Sie ihn über den Link in unserer E-Mail oder wählen Sie eine "
+            "andere Zeit."
+        )
+    if isinstance(error, service.TooManyHolds):
+        return _(
+            "Für diese E-Mail-Adresse warten schon %(count)d Termine auf Bestätigung. Bitte "
+            "bestätigen Sie diese zuerst über die Links in unseren E-Mails; danach können Sie "
+            "weitere buchen.",
+            count=error.limit,
+        )
     if isinstance(error, service.SlotUnavailable):
         return _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
     if isinstance(error, service.NotChangeable):

@@ -6,7 +6,8 @@ while holding a lock on the advisor (``lock_row``), and PostgreSQL's exclusion c
 flush and enqueue mail; the view commits once.
 
 Locks are always taken in one order, so two changes can never wait for each other in a
-circle: the advisor's row first, then the booking's (``_lock``). A transaction holds at
+circle: a guest's e-mail address first (``guest_holds``, only when a guest books or moves),
+then the advisor's row, then the booking's (``_lock``). A transaction holds at
 most one advisor's lock at a time ("any advisor" tries one candidate after another, each
 inside a savepoint that releases its lock), except ``release_expired_holds`` for all
 advisors, which locks them in id order. Every status change re-reads the booking under the
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.booking import freshness, notifications
+from app.booking import freshness, guest_holds, notifications
 from app.booking.availability import free_slots_by_advisor, holds_time
 from app.database import is_transient, lock_row
 from app.extensions import db
@@ -57,6 +58,25 @@ class NotChangeable(BookingError):
 
 class HoldExpired(BookingError):
     """A guest confirmed too late: the slot was released."""
+
+
+class HoldAtSameTime(SlotUnavailable):
+    """This guest address already has a live booking overlapping that time.
+
+    A ``SlotUnavailable`` for this address: the view offers other times, as after "taken".
+    """
+
+    def __init__(self, confirmed: bool) -> None:
+        super().__init__()
+        self.confirmed = confirmed
+
+
+class TooManyHolds(BookingError):
+    """This guest address holds ``GUEST_PENDING_HOLDS_MAX`` unconfirmed bookings already."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
 
 
 class Busy(BookingError):
@@ -205,6 +225,8 @@ def book(
     check_window(ctype, start, now)
     if advisor is not None and topic not in advisor.topics:
         raise SlotUnavailable()
+    if guest is not None:
+        _check_guest_holds(guest.email, start, start + ctype.duration, now)
     candidates = [advisor] if advisor else [a for a in topic.advisors if a.is_bookable]
     for candidate in free_candidates(candidates, ctype, start, now):
         try:
@@ -224,6 +246,22 @@ def book(
     raise SlotUnavailable()
 
 
+def _check_guest_holds(
+    email: str, start: datetime, end: datetime, now: datetime, moving: int | None = None
+) -> None:
+    """Lock the guest's address (before any advisor: the lock order) and apply its limits.
+
+    The lock lasts until the transaction ends, so a second request for the same address
+    waits and then sees this one's booking. Moving a booking (``moving``) changes no count.
+    """
+    guest_holds.lock_address(db.session(), email)
+    if (clash := guest_holds.overlapping(email, start, end, now, moving)) is not None:
+        raise HoldAtSameTime(confirmed=clash.status == BookingStatus.CONFIRMED.value)
+    limit = current_app.config["GUEST_PENDING_HOLDS_MAX"]
+    if moving is None and guest_holds.pending_count(email, now) >= limit:
+        raise TooManyHolds(limit)
+
+
 def _booked_by(booking: Booking, booker: User | None, guest: Guest | None, now: datetime) -> None:
     """Account holders are confirmed at once; a guest's booking holds the slot, pending."""
     if booker is not None:
@@ -232,7 +270,8 @@ def _booked_by(booking: Booking, booker: User | None, guest: Guest | None, now: 
         booking.status = BookingStatus.CONFIRMED.value
         booking.confirmed_at = now
     else:
-        booking.guest_name, booking.guest_email = guest.name.strip(), guest.email.strip()
+        booking.guest_name = guest.name.strip()
+        booking.guest_email = guest_holds.normalise(guest.email)
         booking.guest_company = guest.company.strip()
         booking.guest_consent_at = now
         booking.status = BookingStatus.PENDING.value
@@ -295,6 +334,9 @@ def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -
     """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up."""
     now = now or utcnow()
     check_window(booking.consultation_type, start, now)
+    if booking.booked_by_id is None:  # a guest's, possibly pending: the address's limits too
+        end = start + booking.consultation_type.duration
+        _check_guest_holds(booking.guest_email, start, end, now, moving=booking.id)
     _lock(booking, now)
     ensure_changeable(booking, now)
     if not is_free(booking.advisor, booking.consultation_type, start, now, booking.id):
