@@ -238,7 +238,7 @@ def test_a_post_begins_as_a_writer_on_sqlite(app, client, world):
 
     sa.event.listen(engine, "before_cursor_execute", record)
     try:
-        client.get("/beratung/")
+        client.get("/beratung/termine")
         reads = list(begun)
         client.post("/beratung/termin/unbekannt/absagen", data={})
     finally:

@@ -1,4 +1,4 @@
-"""The cached picker week is never stale: every kind of change shows at once.
+"""The cached picker fragment is never stale: every kind of change shows at once.
 
 The fragment is cached under the versions it read (the catalogue's, and each advisor's of
 the topic); each test warms the cache, checks the repeat is served from it, makes one kind
@@ -33,10 +33,11 @@ from tests.booking_support import GUEST, at, book, monday_in, writing
 BRANDT = "Dr. Katharina Brandt"
 
 
-def picker_url(advisor="any") -> str:
+def picker_url(advisor="any", day_offset: int = 0) -> str:
+    """The picker on a day of the week after next (its Monday, unless ``day_offset``)."""
     return (
         "/beratung/termine?type=erstgespraech&topic=digitalisierung"
-        f"&advisor={advisor}&week={monday_in(2)}"
+        f"&advisor={advisor}&day={monday_in(2) + timedelta(days=day_offset)}"
     )
 
 
@@ -101,7 +102,8 @@ def test_new_weekly_hours_show_at_once(app, htmx_client, world, count_queries):
     change(app, shorter_mondays)
     page = htmx_client.get(url).get_data(as_text=True)
     assert slot("16:30") not in page and slot("11:30") in page
-    assert slot("16:30", day_offset=1) in page  # Tuesday keeps its hours
+    tuesday = htmx_client.get(picker_url(world.brandt.id, day_offset=1)).get_data(as_text=True)
+    assert slot("16:30", day_offset=1) in tuesday  # Tuesday keeps its hours
 
 
 def test_a_day_off_shows_at_once(app, htmx_client, world, count_queries):
@@ -115,7 +117,9 @@ def test_a_day_off_shows_at_once(app, htmx_client, world, count_queries):
         ),
     )
     page = htmx_client.get(url).get_data(as_text=True)
-    assert slot("10:00") not in page and slot("10:00", day_offset=1) in page
+    assert slot("10:00") not in page and "An diesem Tag ist nichts frei." in page
+    tuesday = htmx_client.get(picker_url(world.brandt.id, day_offset=1)).get_data(as_text=True)
+    assert slot("10:00", day_offset=1) in tuesday
 
 
 def test_a_busy_block_shows_at_once(app, htmx_client, world, count_queries):
@@ -131,6 +135,14 @@ def test_a_busy_block_shows_at_once(app, htmx_client, world, count_queries):
     assert slot("10:00") not in page and slot("11:00") in page
 
 
+def assert_offered_no_more(response) -> None:
+    """A link to an advisor no longer offered shows everyone's times and says why."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert BRANDT not in page
+    assert "nicht (mehr) online buchbar" in page
+
+
 def test_an_advisor_whose_account_is_deactivated_disappears_at_once(
     app, htmx_client, world, count_queries
 ):
@@ -142,7 +154,7 @@ def test_an_advisor_whose_account_is_deactivated_disappears_at_once(
 
     change(app, deactivate_account)
     assert BRANDT not in htmx_client.get(picker_url()).get_data(as_text=True)
-    assert htmx_client.get(picker_url(world.brandt.id)).status_code == 404
+    assert_offered_no_more(htmx_client.get(picker_url(world.brandt.id)))
 
 
 def test_an_advisor_renamed_shows_at_once(app, htmx_client, world, count_queries):
@@ -160,7 +172,7 @@ def test_an_advisor_profile_deactivated_disappears_at_once(app, htmx_client, wor
     assert warm(htmx_client, count_queries, picker_url(world.brandt.id))
     change(app, lambda: setattr(db.session.get(Advisor, world.brandt.id), "active", False))
     assert BRANDT not in htmx_client.get(picker_url()).get_data(as_text=True)
-    assert htmx_client.get(picker_url(world.brandt.id)).status_code == 404
+    assert_offered_no_more(htmx_client.get(picker_url(world.brandt.id)))
 
 
 def test_a_changed_consultation_type_shows_at_once(app, htmx_client, world, count_queries):
@@ -183,7 +195,7 @@ def test_an_advisor_taken_off_the_topic_disappears_at_once(app, htmx_client, wor
 
     change(app, without_brandt)
     assert BRANDT not in htmx_client.get(picker_url()).get_data(as_text=True)
-    assert htmx_client.get(picker_url(world.brandt.id)).status_code == 404
+    assert_offered_no_more(htmx_client.get(picker_url(world.brandt.id)))
 
 
 def test_a_released_expired_hold_shows_at_once(app, htmx_client, world, count_queries):

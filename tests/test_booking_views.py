@@ -30,11 +30,10 @@ from tests.conftest import PASSWORD, link_in
 SLOT_LINK = re.compile(r'href="(/beratung/buchen\?[^"]+)"')
 
 
-def picker_url(world, advisor="any", week=None) -> str:
-    week = week or monday_in(2)
-    return (
-        f"/beratung/termine?type=erstgespraech&topic=digitalisierung&advisor={advisor}&week={week}"
-    )
+def picker_url(world, advisor="any", day=None) -> str:
+    """The picker on ``day`` (default: the Monday after next, a working day)."""
+    day = day or monday_in(2)
+    return f"/beratung/termine?type=erstgespraech&topic=digitalisierung&advisor={advisor}&day={day}"
 
 
 def book_url(world, start, advisor="any") -> str:
@@ -44,32 +43,59 @@ def book_url(world, start, advisor="any") -> str:
     )
 
 
-def test_start_page_offers_types_and_topics(client, world):
-    page = client.get("/beratung/").get_data(as_text=True)
-    assert "Erstgespräch Digitalisierung" in page
-    assert '<option value="digitalisierung">Digitalisierung</option>' in page
+def test_booking_starts_at_the_picker_with_everything_to_choose(client, world):
+    answer = client.get("/beratung/?topic=digitalisierung")
+    assert answer.status_code == 302
+    assert answer.headers["Location"] == "/beratung/termine?topic=digitalisierung"
+    page = client.get("/beratung/", follow_redirects=True).get_data(as_text=True)
+    assert '<option value="erstgespraech" selected>Erstgespräch Digitalisierung</option>' in page
+    assert '<option value="digitalisierung" selected>Digitalisierung</option>' in page
+    assert "Beliebig – erste freie Zeit" in page and "Dr. Katharina Brandt" in page
+    assert 'aria-current="step"' in page
 
 
-def test_picker_shows_free_times_in_the_viewers_zone(client, world):
+def test_picker_shows_the_days_free_times_in_the_viewers_zone(client, world):
     page = client.get(picker_url(world)).get_data(as_text=True)
-    assert "Alle Zeiten in Ihrer Zeitzone: Europe/Berlin" in page
+    assert "Zeiten in Europe/Berlin" in page
     assert ">09:00<" in page and ">16:30<" in page
     assert ">17:00<" not in page
-    client.set_cookie("tz", "America/New_York")
-    page = client.get(picker_url(world)).get_data(as_text=True)
     new_york = at(monday_in(2), "09:00").astimezone(ZoneInfo("America/New_York"))
+    # Browsers percent-encode the "/" when app.js writes the zone into the cookie.
+    client.set_cookie("tz", "America%2FNew_York")
+    page = client.get(picker_url(world)).get_data(as_text=True)
     assert f">{new_york:%H:%M}<" in page
-    assert "Alle Zeiten in Ihrer Zeitzone: America/New_York" in page
+    assert "Zeiten in America/New_York" in page
+
+
+def test_a_zone_chosen_in_the_picker_wins_and_is_remembered(client, world):
+    client.set_cookie("tz", "America%2FNew_York")
+    answer = client.get(picker_url(world) + "&tz=Asia/Tokyo")
+    page = answer.get_data(as_text=True)
+    tokyo = at(monday_in(2), "09:00").astimezone(ZoneInfo("Asia/Tokyo"))
+    assert "Zeiten in Asia/Tokyo" in page
+    assert '<option value="Asia/Tokyo" selected>' in page
+    # The zone travels with the journey: the times link on to the form in Tokyo time.
+    assert "tz=Asia/Tokyo" in SLOT_LINK.search(page).group(1)
+    assert "zone=Asia/Tokyo" in answer.headers["Set-Cookie"]
+    later = client.get(picker_url(world, day=tokyo.date())).get_data(as_text=True)
+    assert "Zeiten in Asia/Tokyo" in later, "the choice outlives the browser's own zone"
+
+
+def test_an_unknown_zone_is_ignored_not_an_error(client, world):
+    for zone in ("Mars/Olympus", "../../etc/passwd", "Europe%2FBerl%C3%ADn", "x" * 300):
+        answer = client.get(picker_url(world) + f"&tz={zone}")
+        assert answer.status_code == 200
+        assert "Zeiten in Europe/Berlin" in answer.get_data(as_text=True)
 
 
 def test_picker_navigation_is_an_htmx_fragment_that_also_works_as_a_link(
     client, htmx_client, world
 ):
     page = client.get(picker_url(world)).get_data(as_text=True)
-    next_week = (monday_in(2) + timedelta(days=7)).isoformat()
-    assert f"week={next_week}" in page
+    following = (monday_in(2).replace(day=1) + timedelta(days=32)).replace(day=1).isoformat()
+    assert f"day={following}" in page, "a link to the next month"
     assert 'data-hx-push-url="true"' in page and 'data-hx-target="#slot-picker"' in page
-    fragment = htmx_client.get(picker_url(world, week=next_week))
+    fragment = htmx_client.get(picker_url(world, day=following))
     body = fragment.get_data(as_text=True)
     assert fragment.status_code == 200
     assert "<html" not in body and 'id="slot-picker"' in body
@@ -180,9 +206,9 @@ def test_account_booking_needs_no_guest_fields(app, client, auth, world):
 @pytest.mark.parametrize(
     ("field", "message"),
     [
-        ("accept_privacy", "Bitte füllen Sie dieses Feld aus"),
+        ("accept_privacy", "Bitte setzen Sie das Häkchen, um den Datenschutzhinweisen zuzustimmen"),
         ("guest_email", "gültige E-Mail-Adresse"),
-        ("agenda", "Bitte füllen Sie dieses Feld aus"),
+        ("agenda", "Bitte schreiben Sie kurz, worüber Sie sprechen möchten."),
     ],
 )
 def test_bad_booking_input_is_explained_and_kept(app, htmx_client, world, field, message):
@@ -227,12 +253,21 @@ def test_submitting_without_a_time_asks_for_one(client, world):
     [
         "/beratung/termine?type=gibt-es-nicht&topic=digitalisierung",
         "/beratung/termine?type=erstgespraech&topic=gibt-es-nicht",
-        "/beratung/termine?type=erstgespraech&topic=digitalisierung&advisor=999",
         "/beratung/termin/unbekannt@hub.example",
     ],
 )
 def test_unknown_things_are_404_not_500(client, world, url):
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("advisor", ["999", "abc", ""])
+def test_a_link_to_an_advisor_not_offered_shows_everyone_and_says_so(client, world, advisor):
+    answer = client.get(picker_url(world, advisor=advisor))
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "nicht (mehr) online buchbar" in page
+    assert '<option value="any">Beliebig – erste freie Zeit</option>' in page
+    assert ">09:00<" in page, "everyone's free times instead"
 
 
 def test_garbage_start_time_is_explained(client, world):
@@ -274,7 +309,7 @@ def test_an_unbookable_time_sends_the_form_back_to_the_picker_at_once(
     )
     response = client.get(url)
     assert response.status_code == 302, why
-    assert response.headers["Location"].startswith("/beratung/termine?week="), why
+    assert response.headers["Location"].startswith("/beratung/termine?day="), why
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Diese Zeit ist nicht (mehr) frei" in page, why
 
@@ -348,7 +383,7 @@ def test_an_expired_guest_hold_can_be_neither_moved_nor_cancelled(app, client, w
         verb = "abgesagt" if "cancel" in action else "verschoben"
         assert f"Dieser Termin kann nicht mehr {verb} werden." in html, action
         assert "/verschieben" not in html and "/absagen" not in html  # no buttons offered
-        assert "Wir halten ihn 30 Minuten" not in html
+        assert "Noch ein Schritt" not in html  # no "please confirm" for a lapsed hold
         assert "der Termin wurde wieder freigegeben" in html
     booking = fetch(app, fetch_uid(app, uid))
     assert (booking.start, booking.sequence) == (at(day, "10:00"), 0)

@@ -86,7 +86,7 @@ def pages(app, client, auth, make, world):
     start = at(week, "10:00")
     choice = f"type=erstgespraech&topic=digitalisierung&advisor={world.brandt.id}"
     booking = fetch(app, book(app, world, at(week, "14:00")))
-    for path in [*PUBLIC, "/beratung/", f"/beratung/termine?{choice}&week={week}",
+    for path in [*PUBLIC, "/beratung/termine", f"/beratung/termine?{choice}&day={week}",
                  f"/beratung/buchen?{choice}&start={start:%Y-%m-%dT%H:%MZ}"]:  # fmt: skip
         yield path, client.get(path)
     yield "/konto/bestaetigen/…", client.get(verification_link(app, make.user(verified=False)))

@@ -44,16 +44,19 @@ CONTROL_VALUES = ["a\x00b", "\x00", "x\x01y", "\x1b[31m", "\x7f\x00"]
 # -- dates at the edges --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("week", EDGE_DAYS)
-def test_picker_shows_this_week_for_a_week_out_of_range(client, world, week):
-    response = client.get(f"{PICKER}&week={week}")
+@pytest.mark.parametrize("param", ["day", "week"])
+@pytest.mark.parametrize("day", EDGE_DAYS)
+def test_picker_opens_on_the_first_free_day_for_a_day_out_of_range(client, world, param, day):
+    response = client.get(f"{PICKER}&{param}={day}")
     assert response.status_code == 200
-    assert f'name="week" value="{monday_in(0).isoformat()}"' in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert '<td class="free" aria-selected="true">' in page, "a free day is chosen"
+    assert 'class="slot" href="/beratung/buchen?' in page, "and its times are offered"
 
 
-@pytest.mark.parametrize("week", EDGE_DAYS)
-def test_picker_fragment_for_a_week_out_of_range_is_no_500(htmx_client, world, week):
-    assert htmx_client.get(f"{PICKER}&week={week}").status_code == 200
+@pytest.mark.parametrize("day", EDGE_DAYS)
+def test_picker_fragment_for_a_day_out_of_range_is_no_500(htmx_client, world, day):
+    assert htmx_client.get(f"{PICKER}&day={day}").status_code == 200
 
 
 @pytest.mark.parametrize("start", EDGE_STARTS)

@@ -86,6 +86,51 @@ def read_choice(values) -> Choice:
     return Choice(ctype, topic, advisor)
 
 
+@dataclass(frozen=True)
+class Offer:
+    """What the picker offers to choose from: active types, topics someone advises on."""
+
+    types: list[ConsultationType]
+    topics: list[Topic]
+
+    def advisors_of(self, topic: Topic) -> list[Advisor]:
+        return [a for a in topic.advisors if a.is_bookable]
+
+
+def current_offer() -> Offer:
+    topics = [t for t in topics_with_advisors() if any(a.is_bookable for a in t.advisors)]
+    return Offer(active_types(), topics)
+
+
+def choose(offer: Offer, values) -> Choice | None:
+    """The picker's choice: what the request names, the rest filled in; None: nothing
+    can be booked online at all.
+
+    Links from the home page name only a type, a topic or an advisor, and changing the
+    topic in the picker may leave an advisor who does not advise on it: the first type,
+    the advisor's (or the first) topic and "any advisor" fill the gaps. A slug that names
+    nothing is a dead link: 404.
+    """
+    if not offer.types or not offer.topics:
+        return None
+    ctype, topic, advisor = offer.types[0], None, None
+    if slug := values.get("type"):
+        ctype = next((t for t in offer.types if t.slug == slug), None) or abort(404)
+    wanted = values.get("advisor", ANY_ADVISOR)
+    if slug := values.get("topic"):
+        topic = next((t for t in offer.topics if t.slug == slug), None) or abort(404)
+    elif wanted != ANY_ADVISOR:
+        topic = next((t for t in offer.topics if _advises(t, wanted, offer)), None)
+    topic = topic or offer.topics[0]
+    if wanted != ANY_ADVISOR:
+        advisor = next((a for a in offer.advisors_of(topic) if str(a.id) == wanted), None)
+    return Choice(ctype, topic, advisor)
+
+
+def _advises(topic: Topic, advisor_id: str, offer: Offer) -> bool:
+    return any(str(a.id) == advisor_id for a in offer.advisors_of(topic))
+
+
 def usable_date(day: date) -> bool:
     """A date the journey can name: in the years ``FIRST_YEAR`` to ``LAST_YEAR``."""
     return FIRST_YEAR <= day.year <= LAST_YEAR

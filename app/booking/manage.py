@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -11,12 +12,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import role_required
-from app.booking import bp, service
+from app.booking import bp, next_steps, service
 from app.booking.access import booking_or_404
 from app.booking.availability import holds_time
-from app.booking.choice import Choice, parse_start, week_of
+from app.booking.choice import Choice, parse_start
 from app.booking.forms import CancelForm, ConfirmForm
-from app.booking.picker import week_view
+from app.booking.picker import open_month
 from app.booking.routes import flash_invalid_time
 from app.extensions import db
 from app.i18n import select_timezone
@@ -29,6 +30,16 @@ def _back_to(booking: Booking, token: str | None):
     return redirect(url_for("booking.show", uid=booking.uid, token=token))
 
 
+def _shown_day(booking: Booking, start, zone: ZoneInfo) -> date | None:
+    """The day asked for (``day``, or an old ``week`` link), else the chosen or booked one."""
+    for value in (request.args.get("day"), request.args.get("week")):
+        try:
+            return date.fromisoformat(value or "")
+        except ValueError:
+            continue
+    return (start or booking.start).astimezone(zone).date()
+
+
 @bp.get("/termin/<uid>")
 def show(uid: str):
     """What, when, where, with whom — and what can still be done."""
@@ -38,6 +49,8 @@ def show(uid: str):
         booking=booking,
         token=token,
         changeable=booking.is_changeable(utcnow()),
+        book_again=next_steps.picker_url(booking),
+        choose_again=next_steps.picker_url(booking, same_advisor=True),
     )
 
 
@@ -63,15 +76,14 @@ def reschedule(uid: str):
         db.session.commit()
         flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
         return _back_to(booking, token)
-    shown = request.args.get("week") or (start or booking.start).astimezone(zone).date().isoformat()
-    week = week_view(choice, week_of(shown, zone, now), zone, now, ignore_booking_id=booking.id)
+    month = open_month(choice, zone, now, _shown_day(booking, start, zone), booking.id)
     return render(
         "booking/reschedule.html",
         block="picker",
         booking=booking,
         token=token,
         choice=choice,
-        week=week,
+        month=month,
         zone=zone,
         start=start,
         form=form,

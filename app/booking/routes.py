@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -14,19 +15,27 @@ from app import tokens
 from app.booking import bp, service
 from app.booking.choice import (
     ANY_ADVISOR,
-    active_types,
+    Choice,
+    choose,
+    current_offer,
     parse_start,
     read_choice,
-    topics_with_advisors,
     week_of,
 )
 from app.booking.forms import BookingForm, ConfirmForm, GuestBookingForm
 from app.booking.freshness import cached, fragment_key, remember
 from app.booking.links import manage_token, uid_from
-from app.booking.picker import week_view
+from app.booking.picker import open_month, week_view
 from app.database import is_transient
 from app.extensions import db, limiter
-from app.i18n import select_locale, select_timezone
+from app.i18n import (
+    TIMEZONE_COOKIE,
+    is_known_timezone,
+    remember_timezone,
+    select_locale,
+    select_timezone,
+    timezone_choices,
+)
 from app.models import Booking, BookingStatus
 from app.models.types import utcnow
 from app.web import form_status, render, wants_fragment
@@ -42,32 +51,63 @@ def _viewer_zone() -> ZoneInfo:
 
 @bp.get("/")
 def start():
-    """Step 1: which kind of consultation, on which topic."""
-    return render("booking/start.html", types=active_types(), topics=topics_with_advisors())
+    """The journey starts at the picker: type, topic and advisor are chosen right there."""
+    return redirect(url_for("booking.picker", **request.args))
+
+
+def _asked_day(zone: ZoneInfo) -> date | None:
+    """The day a link asks for: ``day``, or any day of an old ``week`` link."""
+    try:
+        return date.fromisoformat(request.args.get("day") or request.args.get("week") or "")
+    except ValueError:
+        return None
 
 
 @bp.get("/termine")
 def picker():
-    """Step 2: a week of free times in the viewer's zone; works with and without HTMX.
+    """Step 2: choose type, topic and advisor, then a day of the month and a free time.
 
-    The HTMX fragment (week navigation) is the hot path: it is cached under the versions of
-    the catalogue and of the topic's advisors (see ``freshness``), so a repeat costs no query
-    and no slot computation.
+    Works as plain links and forms; with HTMX every change swaps only the picker. The
+    HTMX fragment is the hot path: it is cached under the versions of the catalogue and of
+    the topic's advisors (see ``freshness``), so a repeat costs no query and no slot
+    computation.
     """
     now, zone = utcnow(), _viewer_zone()
-    monday = week_of(request.args.get("week"), zone, now)
     key = None
-    if wants_fragment() and not session.get("_flashes"):
-        topic, advisor = request.args.get("topic", ""), request.args.get("advisor", ANY_ADVISOR)
-        wanted = (get_locale(), zone.key, monday, request.args.get("type", ""))
+    if wants_fragment() and not session.get("_flashes") and request.args.get("topic"):
+        topic, advisor = request.args["topic"], request.args.get("advisor", ANY_ADVISOR)
+        wanted = (get_locale(), zone.key, _asked_day(zone), request.args.get("type", ""))
         key = fragment_key("picker", now, topic, advisor, *wanted)
         if (html := cached(key)) is not None:
             return Response(html, mimetype="text/html")
-    choice = read_choice(request.args)
-    week = week_view(choice, monday, zone, now)
-    response = render("booking/picker.html", block="picker", choice=choice, week=week, zone=zone)
+    offer = current_offer()
+    choice = choose(offer, request.args)
+    month = open_month(choice, zone, now, _asked_day(zone)) if choice else None
+    response = render(
+        "booking/picker.html",
+        block="picker",
+        offer=offer,
+        choice=choice,
+        journey=journey_params(choice) if choice else {},
+        advisor_gone=bool(choice) and choice.advisor is None and _asked_advisor(),
+        month=month,
+        zone=zone,
+        zones=timezone_choices(zone.key),
+    )
     remember(key, response.get_data(as_text=True))
+    if request.args.get(TIMEZONE_COOKIE) == zone.key:
+        remember_timezone(response, zone.key)
     return response
+
+
+def _asked_advisor() -> bool:
+    return request.args.get("advisor", ANY_ADVISOR) != ANY_ADVISOR
+
+
+def journey_params(choice: Choice) -> dict[str, str]:
+    """What every link of the journey carries on: the choice, and a zone chosen here."""
+    chosen = request.values.get(TIMEZONE_COOKIE)
+    return choice.params() | ({TIMEZONE_COOKIE: chosen} if is_known_timezone(chosen) else {})
 
 
 def _form_for_viewer():
@@ -133,6 +173,7 @@ def _choose_again(message: str, status: int, week: str | None):
         block="booking",
         status=status,
         choice=choice,
+        journey=journey_params(choice),
         form=form,
         start=None,
         week=week_view(choice, week_of(week, zone, now), zone, now),
@@ -156,7 +197,7 @@ def refused(error: service.BookingError):
     uid, token = (request.view_args or {}).get("uid"), request.values.get("token")
     if request.endpoint == "booking.reschedule" and retry:
         week = _requested_week(_viewer_zone())
-        return redirect(url_for("booking.reschedule", uid=uid, token=token, week=week))
+        return redirect(url_for("booking.reschedule", uid=uid, token=token, day=week))
     if request.endpoint == "booking.cancel" and retry:
         return redirect(url_for("booking.cancel", uid=uid, token=token))
     if uid is not None:
@@ -192,7 +233,7 @@ def book():
             message = _("Bitte wählen Sie eine der freien Zeiten.")
             return _choose_again(message, 422, request.form.get("week"))
         flash_invalid_time()
-        return redirect(url_for("booking.picker", **choice.params()))
+        return redirect(url_for("booking.picker", **journey_params(choice)))
     if request.method == "GET" and not service.free_candidates(
         choice.advisors, choice.ctype, start, utcnow()
     ):
@@ -200,14 +241,15 @@ def book():
         flash(
             _("Diese Zeit ist nicht (mehr) frei. Bitte wählen Sie eine der freien Zeiten."), "error"
         )
-        week = start.astimezone(zone).date().isoformat()
-        return redirect(url_for("booking.picker", week=week, **choice.params()))
+        day = start.astimezone(zone).date().isoformat()
+        return redirect(url_for("booking.picker", day=day, **journey_params(choice)))
     if not form.validate_on_submit():
         return render(
             "booking/book.html",
             block="booking",
             status=form_status(form),
             choice=choice,
+            journey=journey_params(choice),
             form=form,
             start=start,
             zone=zone,
