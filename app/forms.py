@@ -42,7 +42,9 @@ def multi_line(value):
 def no_nul(value):
     """A password counts as typed, but NUL is no character anybody types: refused."""
     if isinstance(value, str) and "\x00" in value:
-        raise ValueError(_l("Das Passwort darf keine Steuerzeichen enthalten."))
+        raise ValueError(
+            _l("Das Passwort darf keine Steuerzeichen enthalten. Bitte tippen Sie es neu ein.")
+        )
     return value
 
 
@@ -96,14 +98,21 @@ COMMON_PASSWORDS = frozenset(
 PASSWORD_MIN_LENGTH = 10
 
 
-def required():
-    return DataRequired(message=_l("Bitte füllen Sie dieses Feld aus."))
+def required(message: str | None = None):
+    """An empty field's complaint: say which entry is missing ("Bitte geben Sie Ihren Namen
+    ein."); the general fallback only names no field, so give every field its own."""
+    return DataRequired(message=message or _l("Bitte füllen Sie dieses Feld aus."))
 
 
-def email_address():
+def email_address(missing: str | None = None):
     return [
-        required(),
-        Length(max=254, message=_l("Die E-Mail-Adresse ist zu lang.")),
+        required(missing or _l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+        Length(
+            max=254,
+            message=_l(
+                "Die E-Mail-Adresse ist zu lang. Bitte prüfen Sie sie: höchstens 254 Zeichen."
+            ),
+        ),
         Email(
             message=_l("Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@firma.de."),
             check_deliverability=False,
@@ -121,12 +130,14 @@ def strong_password(form: BaseForm, field: Field) -> None:
     if len(password) < PASSWORD_MIN_LENGTH:
         raise ValidationError(
             _l(
-                "Das Passwort muss mindestens %(min)d Zeichen lang sein.",
+                "Das Passwort ist zu kurz. Bitte wählen Sie eines mit mindestens %(min)d Zeichen.",
                 min=PASSWORD_MIN_LENGTH,
             )
         )
     if len(password) > 128:
-        raise ValidationError(_l("Das Passwort darf höchstens 128 Zeichen lang sein."))
+        raise ValidationError(
+            _l("Das Passwort ist zu lang. Bitte wählen Sie eines mit höchstens 128 Zeichen.")
+        )
     email = getattr(getattr(form, "email", None), "data", None) or ""
     local_part = email.partition("@")[0].lower()
     if password.lower() in COMMON_PASSWORDS or (
@@ -139,7 +150,9 @@ def strong_password(form: BaseForm, field: Field) -> None:
 
 def known_locale(form: BaseForm, field: Field) -> None:
     if not is_known_locale(field.data):
-        raise ValidationError(_l("Diese Sprache wird nicht angeboten."))
+        raise ValidationError(
+            _l("Diese Sprache wird nicht angeboten. Bitte wählen Sie eine aus der Liste.")
+        )
 
 
 def known_timezone(form: BaseForm, field: Field) -> None:

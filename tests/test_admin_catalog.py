@@ -49,7 +49,7 @@ def test_admin_creates_a_consultation_type(app, client, admin):
         ("duration_minutes", "neunzig", "Bitte geben Sie eine ganze Zahl ein."),
         ("duration_minutes", "2", "Bitte eine Zahl von 5 bis 480."),
         ("slug", "Workshop Neu", "Nur Kleinbuchstaben"),
-        ("location_kind", "mars", "Bitte wählen."),
+        ("location_kind", "mars", "Bitte wählen Sie, wo die Beratung stattfindet."),
     ],
 )
 def test_bad_type_input_is_explained(app, htmx_client, make, field, value, message):

@@ -81,8 +81,8 @@ def test_registering_a_taken_address_answers_the_same_and_tells_the_owner(client
         ("password", "kurz", "mindestens 10 Zeichen"),
         ("password", "passwort123", "zu leicht zu erraten"),
         ("password_confirm", "Anderes-Passwort-42", "stimmen nicht überein"),
-        ("accept_privacy", "", "Bitte füllen Sie dieses Feld aus"),
-        ("organisation_name", "", "Bitte füllen Sie dieses Feld aus"),
+        ("accept_privacy", "", "Bitte setzen Sie das Häkchen"),
+        ("organisation_name", "", "Bitte geben Sie den Namen Ihres Unternehmens ein."),
     ],
 )
 def test_bad_registration_input_is_explained_and_keeps_what_was_typed(

@@ -9,19 +9,30 @@ from wtforms.validators import AnyOf, Optional
 from app.booking.labels import LOCATION_KINDS
 from app.forms import Form, WholeNumberField, max_length, number_between, required, slug
 
+NAME_DE = _l("Bitte geben Sie einen deutschen Namen ein.")
+NAME_EN = _l("Bitte geben Sie einen englischen Namen ein; er erscheint auf den englischen Seiten.")
+
 
 class ConsultationTypeForm(Form):
     slug = StringField(
         _l("Kurzname in Adressen"),
-        validators=[required(), max_length(80), slug()],
+        validators=[
+            required(_l("Bitte geben Sie einen Kurznamen für Adressen ein, z. B. erstgespraech.")),
+            max_length(80),
+            slug(),
+        ],
         description=_l("Erscheint in Links, z. B. erstgespraech."),
     )
-    name_de = StringField(_l("Name (Deutsch)"), validators=[required(), max_length(160)])
-    name_en = StringField(_l("Name (Englisch)"), validators=[required(), max_length(160)])
+    name_de = StringField(_l("Name (Deutsch)"), validators=[required(NAME_DE), max_length(160)])
+    name_en = StringField(_l("Name (Englisch)"), validators=[required(NAME_EN), max_length(160)])
     description_de = TextAreaField(_l("Beschreibung (Deutsch)"), validators=[max_length(2000)])
     description_en = TextAreaField(_l("Beschreibung (Englisch)"), validators=[max_length(2000)])
     duration_minutes = WholeNumberField(
-        _l("Dauer in Minuten"), validators=[required(), number_between(5, 480)]
+        _l("Dauer in Minuten"),
+        validators=[
+            required(_l("Bitte geben Sie die Dauer in Minuten an.")),
+            number_between(5, 480),
+        ],
     )
     buffer_before_minutes = WholeNumberField(
         _l("Puffer davor (Minuten)"), default=0, validators=[number_between(0, 120)]
@@ -46,7 +57,12 @@ class ConsultationTypeForm(Form):
     location_kind = SelectField(
         _l("Ort der Beratung"),
         choices=[SelectChoice(kind.value, label) for kind, label in LOCATION_KINDS.items()],
-        validators=[AnyOf([k.value for k in LOCATION_KINDS], message=_l("Bitte wählen."))],
+        validators=[
+            AnyOf(
+                [k.value for k in LOCATION_KINDS],
+                message=_l("Bitte wählen Sie, wo die Beratung stattfindet."),
+            )
+        ],
         validate_choice=False,
     )
     location_detail_de = StringField(
@@ -62,7 +78,7 @@ class ConsultationTypeForm(Form):
 
 class TopicForm(Form):
     slug = ConsultationTypeForm.slug
-    name_de = StringField(_l("Name (Deutsch)"), validators=[required(), max_length(120)])
-    name_en = StringField(_l("Name (Englisch)"), validators=[required(), max_length(120)])
+    name_de = StringField(_l("Name (Deutsch)"), validators=[required(NAME_DE), max_length(120)])
+    name_en = StringField(_l("Name (Englisch)"), validators=[required(NAME_EN), max_length(120)])
     description_de = TextAreaField(_l("Beschreibung (Deutsch)"), validators=[max_length(2000)])
     description_en = TextAreaField(_l("Beschreibung (Englisch)"), validators=[max_length(2000)])

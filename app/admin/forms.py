@@ -9,8 +9,14 @@ from app.models import Role
 
 
 class StaffUserForm(Form):
-    name = StringField(_l("Name"), validators=[required(), max_length(120)])
-    email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
+    name = StringField(
+        _l("Name"),
+        validators=[required(_l("Bitte geben Sie den Namen der Person ein.")), max_length(120)],
+    )
+    email = EmailField(
+        _l("E-Mail-Adresse"),
+        validators=email_address(_l("Bitte geben Sie die E-Mail-Adresse der Person ein.")),
+    )
     role = SelectField(
         _l("Rolle"),
         choices=[

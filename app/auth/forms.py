@@ -33,27 +33,41 @@ SIZE_LABELS = {
 }
 
 
+NAME_MISSING = _l("Bitte geben Sie Ihren Namen ein.")
+
+
 class PasswordPair:
     """A new password typed twice; mixed into forms that set one."""
 
     password = PasswordField(
         _l("Passwort"),
-        validators=[required(), strong_password],
+        validators=[required(_l("Bitte wählen Sie ein Passwort.")), strong_password],
         description=_l("Mindestens 10 Zeichen. Ein Satz aus mehreren Wörtern ist ideal."),
     )
     password_confirm = PasswordField(
         _l("Passwort wiederholen"),
         validators=[
-            required(),
-            EqualTo("password", message=_l("Die Passwörter stimmen nicht überein.")),
+            required(_l("Bitte geben Sie das Passwort zur Sicherheit noch einmal ein.")),
+            EqualTo(
+                "password",
+                message=_l(
+                    "Die Passwörter stimmen nicht überein. Bitte geben Sie zweimal dasselbe ein."
+                ),
+            ),
         ],
     )
 
 
 class RegistrationForm(PasswordPair, Form):
-    name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    name = StringField(_l("Ihr Name"), validators=[required(NAME_MISSING), max_length(120)])
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
-    organisation_name = StringField(_l("Unternehmen"), validators=[required(), max_length(200)])
+    organisation_name = StringField(
+        _l("Unternehmen"),
+        validators=[
+            required(_l("Bitte geben Sie den Namen Ihres Unternehmens ein.")),
+            max_length(200),
+        ],
+    )
     industry = StringField(
         _l("Branche"),
         validators=[Optional(), max_length(120)],
@@ -71,7 +85,14 @@ class RegistrationForm(PasswordPair, Form):
             "Ich habe die Datenschutzhinweise gelesen und bin mit der Verarbeitung "
             "meiner Daten zur Beratung einverstanden."
         ),
-        validators=[required()],
+        validators=[
+            required(
+                _l(
+                    "Bitte setzen Sie das Häkchen, um den Datenschutzhinweisen zuzustimmen: "
+                    "ohne Ihre Zustimmung dürfen wir Ihre Angaben nicht verarbeiten."
+                )
+            )
+        ],
     )
     # A bot fills every field; people never see this one.
     website = StringField(_l("Website (bitte leer lassen)"))
@@ -84,7 +105,7 @@ class RegistrationForm(PasswordPair, Form):
 class InvitedRegistrationForm(PasswordPair, Form):
     """Joining a colleague's organisation: the organisation is known from the invitation."""
 
-    name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    name = StringField(_l("Ihr Name"), validators=[required(NAME_MISSING), max_length(120)])
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
     accept_privacy = RegistrationForm.accept_privacy
     website = RegistrationForm.website
@@ -92,7 +113,9 @@ class InvitedRegistrationForm(PasswordPair, Form):
 
 class LoginForm(Form):
     email = EmailField(_l("E-Mail-Adresse"), validators=email_address())
-    password = PasswordField(_l("Passwort"), validators=[required()])
+    password = PasswordField(
+        _l("Passwort"), validators=[required(_l("Bitte geben Sie Ihr Passwort ein."))]
+    )
     remember = BooleanField(_l("Angemeldet bleiben (30 Tage)"))
 
 
@@ -105,11 +128,14 @@ class ResetPasswordForm(PasswordPair, Form):
 
 
 class ChangePasswordForm(PasswordPair, Form):
-    current_password = PasswordField(_l("Aktuelles Passwort"), validators=[required()])
+    current_password = PasswordField(
+        _l("Aktuelles Passwort"),
+        validators=[required(_l("Bitte geben Sie Ihr bisheriges Passwort ein."))],
+    )
 
 
 class ProfileForm(Form):
-    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+    name = StringField(_l("Name"), validators=[required(NAME_MISSING), max_length(120)])
     locale = SelectField(
         _l("Sprache"),
         choices=[SelectChoice("de", "Deutsch"), SelectChoice("en", "English")],
@@ -133,5 +159,8 @@ class ProfileForm(Form):
 
 class InviteColleagueForm(Form):
     email = EmailField(
-        _l("E-Mail-Adresse der Kollegin oder des Kollegen"), validators=email_address()
+        _l("E-Mail-Adresse der Kollegin oder des Kollegen"),
+        validators=email_address(
+            _l("Bitte geben Sie die E-Mail-Adresse Ihrer Kollegin oder Ihres Kollegen ein.")
+        ),
     )

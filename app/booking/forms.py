@@ -13,7 +13,10 @@ from app.forms import Form, email_address, max_length, required
 class BookingForm(Form):
     agenda = TextAreaField(
         _l("Worüber möchten Sie sprechen?"),
-        validators=[required(), max_length(2000)],
+        validators=[
+            required(_l("Bitte schreiben Sie kurz, worüber Sie sprechen möchten.")),
+            max_length(2000),
+        ],
         description=_l("Ihre Fragen und Ziele, damit wir uns gut vorbereiten können."),
         render_kw={"rows": 5},
     )
@@ -22,13 +25,22 @@ class BookingForm(Form):
 class GuestBookingForm(BookingForm):
     """Without an account: who you are, and consent to the privacy notice."""
 
-    guest_name = StringField(_l("Ihr Name"), validators=[required(), max_length(120)])
+    guest_name = StringField(
+        _l("Ihr Name"),
+        validators=[required(_l("Bitte geben Sie Ihren Namen ein.")), max_length(120)],
+    )
     guest_email = EmailField(
         _l("E-Mail-Adresse"),
         validators=email_address(),
         description=_l("Dorthin schicken wir den Link, mit dem Sie die Buchung bestätigen."),
     )
-    guest_company = StringField(_l("Unternehmen"), validators=[required(), max_length(200)])
+    guest_company = StringField(
+        _l("Unternehmen"),
+        validators=[
+            required(_l("Bitte geben Sie den Namen Ihres Unternehmens ein.")),
+            max_length(200),
+        ],
+    )
     accept_privacy = RegistrationForm.accept_privacy
     website = RegistrationForm.website
 
