@@ -260,7 +260,7 @@ def test_account_books_with_chosen_advisor(
     expect(page.get_by_role("link", name="Verschieben")).to_be_visible()
     axe_check(page)
 
-    page.get_by_role("link", name="Alle Termine Ihres Unternehmens").click()
+    page.get_by_role("main").get_by_role("link", name="Meine Termine").click()
     expect(page).to_have_url(f"{live_server}/beratung/meine-termine")
     upcoming = page.get_by_role("region", name="Anstehend")
     expect(upcoming.get_by_role("link", name=meeting)).to_be_visible()
