@@ -88,6 +88,11 @@ class Config:
         self.PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS", "localhost,127.0.0.1") or None
         self.MAX_CONTENT_LENGTH = 1024 * 1024
+        # Advisor portraits (app/main/portraits.py): phone photos are 2–5 MB, so the upload
+        # route alone accepts bodies this big (app/main/photos.py). Past the pixel limit an
+        # image is refused before it is decoded (a 6000×4000 camera photo passes).
+        self.PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
+        self.PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", str(24_000_000)))
         self.MAX_FORM_MEMORY_SIZE = 512 * 1024
         self.MAX_FORM_PARTS = 200
         secure = _bool("SECURE_COOKIES", not debug)

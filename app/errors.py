@@ -75,9 +75,18 @@ def render_error(status: int, title: str, message: str) -> Response:
     return response
 
 
+def forget_unreadable_body() -> None:
+    """After a 413 the body cannot be read: later reads of the form (the page's zone, say)
+    must see an empty one instead of raising the 413 again inside the error page."""
+    request.__dict__["form"] = request.parameter_storage_class()
+    request.__dict__["files"] = request.parameter_storage_class()
+
+
 def handle_http_error(error: HTTPException) -> Response:
     """The status's page, or the error's own ``user_message`` where it has one."""
     status = error.code or 500
+    if status == 413:
+        forget_unreadable_body()
     explained = getattr(error, "user_message", None)
     if is_api_request():
         response = problem_response(status, error.name, detail=explained and str(explained))

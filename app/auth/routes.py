@@ -20,6 +20,7 @@ from app.auth.forms import (
 )
 from app.extensions import db, limiter
 from app.i18n import remember_locale, select_locale, select_timezone
+from app.main import photos
 from app.tokens import InvalidToken
 from app.web import form_status, redirect_target, render, wants_fragment
 
@@ -283,6 +284,7 @@ def profile():
         status=form_status(form),
         form=form,
         password_form=ChangePasswordForm(formdata=None),
+        **photos.profile_context(current_user),
     )
 
 
@@ -311,6 +313,7 @@ def change_password():
         status=422,
         form=ProfileForm(obj=current_user, formdata=None),
         password_form=form,
+        **photos.profile_context(current_user),
     )
 
 

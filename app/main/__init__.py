@@ -1,5 +1,9 @@
 from flask import Blueprint
 
-bp = Blueprint("main", __name__)
+from app.main import avatars
 
-from app.main import routes  # noqa: E402,F401
+bp = Blueprint("main", __name__)
+bp.add_app_template_filter(avatars.initials, "initials")
+bp.add_app_template_filter(avatars.colour_index, "avatar_colour")
+
+from app.main import photos, routes  # noqa: E402,F401
