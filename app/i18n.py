@@ -7,8 +7,8 @@ Time zone: the user's profile, else the browser's (a cookie our JS sets), else t
 from __future__ import annotations
 
 from datetime import date, datetime
-from functools import cache
-from zoneinfo import ZoneInfo, available_timezones
+from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
 from flask import Flask, Response, current_app, request
@@ -16,24 +16,14 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
+from app.zones import canonical_timezone
+from app.zones import is_known_timezone as is_known_timezone
+from app.zones import timezone_choices as timezone_choices
+from app.zones import timezone_names as timezone_names
 
 LOCALE_COOKIE = "lang"
-TIMEZONE_COOKIE = "tz"
-
-
-@cache
-def timezone_names() -> tuple[str, ...]:
-    """IANA zone names a user may pick, sorted; the legacy aliases are left out."""
-    return (
-        *sorted(
-            name for name in available_timezones() if "/" in name and not name.startswith("Etc/")
-        ),
-        "UTC",
-    )
-
-
-def is_known_timezone(name: str | None) -> bool:
-    return bool(name) and name in timezone_names()
+TIMEZONE_COOKIE = "tz"  # the browser's zone, written by app.js on every visit
+CHOSEN_ZONE_COOKIE = "zone"  # a zone the visitor chose on the site: wins over the browser's
 
 
 def is_known_locale(code: str | None) -> bool:
@@ -56,13 +46,46 @@ def select_locale() -> str:
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def _told_timezone() -> str | None:
+    """The zone chosen on this page (``tz``, e.g. in the picker), else the profile's, else
+    one chosen earlier on the site, else the browser's; None: nobody told us.
+
+    A legacy name counts as the zone it stands for ("Asia/Calcutta" is "Asia/Kolkata").
+    """
+    profile = current_user.timezone if current_user.is_authenticated else None
+    # Browsers percent-encode the "/" of "America/New_York" in the cookie (document.cookie).
+    browser = unquote(request.cookies.get(TIMEZONE_COOKIE, ""))
+    for told in (
+        request.values.get(TIMEZONE_COOKIE),
+        profile,
+        request.cookies.get(CHOSEN_ZONE_COOKIE),
+        browser,
+    ):
+        if zone := canonical_timezone(told):
+            return zone
+    return None
+
+
 def select_timezone() -> str:
-    if current_user.is_authenticated and is_known_timezone(current_user.timezone):
-        return current_user.timezone
-    cookie = request.cookies.get(TIMEZONE_COOKIE)
-    if is_known_timezone(cookie):
-        return cookie
-    return current_app.config["DEFAULT_TIMEZONE"]
+    """The viewer's zone: the one they told us (see ``_told_timezone``), else the hub's."""
+    return _told_timezone() or current_app.config["DEFAULT_TIMEZONE"]
+
+
+def zone_is_a_guess() -> bool:
+    """True when nothing told us the viewer's zone and the hub's is shown."""
+    return _told_timezone() is None
+
+
+def remember_timezone(response: Response, zone: str) -> Response:
+    """Keep a zone chosen on the site for a year; it wins over the browser's own."""
+    response.set_cookie(
+        CHOSEN_ZONE_COOKIE,
+        zone,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    return response
 
 
 def localised(obj: object, field: str) -> str:
@@ -71,39 +94,67 @@ def localised(obj: object, field: str) -> str:
     return getattr(obj, f"{field}_{locale}", "") or getattr(obj, f"{field}_de")
 
 
+# One set of patterns per language for every date and time a page or mail shows, so a page
+# never mixes styles. English is written the British way (day before month, 24-hour clock):
+# Babel's "en" is American ("December 8, 2026, 10:00 AM") and our English-speaking clients
+# are mostly in Europe; the clock then reads the same in both languages.
+DATE_PATTERNS = {
+    "de": {
+        "day": "EEEE, d. MMMM",
+        "month": "MMMM y",
+        "weekday": "EEEEEE",
+        "weekday_long": "EEEE",
+        "date": "EEEE, d. MMMM y",
+        "short_date": "d. MMM y",
+        "time": "HH:mm",
+    },
+    "en": {
+        "day": "EEEE, d MMMM",
+        "month": "MMMM y",
+        "weekday": "EEE",
+        "weekday_long": "EEEE",
+        "date": "EEEE, d MMMM y",
+        "short_date": "d MMM y",
+        "time": "HH:mm",
+    },
+}
+
+
+def _patterns() -> tuple[str, dict[str, str]]:
+    locale = str(get_locale() or "de")
+    return locale, DATE_PATTERNS.get(locale, DATE_PATTERNS["de"])
+
+
+def _zone(zone: ZoneInfo | str | None) -> ZoneInfo:
+    return zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone or select_timezone())
+
+
+def format_day(day: date, pattern: str = "day") -> str:
+    """``day`` in one of the named ``DATE_PATTERNS`` of the current language."""
+    locale, patterns = _patterns()
+    return format_date(day, patterns[pattern], locale=locale)
+
+
+def clock(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
+    """ "09:30" for an instant, in ``zone`` (default: the viewer's)."""
+    locale, patterns = _patterns()
+    return format_time(moment, patterns["time"], tzinfo=_zone(zone), locale=locale)
+
+
 def format_meeting(start: datetime, end: datetime, zone: str | None = None) -> str:
     """ "Dienstag, 1. Dezember 2026, 10:00–10:30 (Europe/Berlin)" in the current language.
 
     ``zone`` defaults to the viewer's; the zone is always named, so nobody has to guess.
     """
-    zone = zone or select_timezone()
-    tz = ZoneInfo(zone)
-    locale = str(get_locale() or "de")
-    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
-    day = format_date(local_start.date(), "full", locale=locale)
-    begins = format_time(local_start, "short", locale=locale)
-    ends = format_time(local_end, "short", locale=locale)
-    return f"{day}, {begins}–{ends} ({zone})"
+    tz = _zone(zone)
+    day = format_day(start.astimezone(tz).date(), "date")
+    return f"{day}, {clock(start, tz)}–{clock(end, tz)} ({tz.key})"
 
 
-def clock(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
-    """ "09:30" (or "9:30 AM") for an instant, in ``zone`` (default: the viewer's)."""
-    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone or select_timezone())
-    return format_time(moment.astimezone(tz), "short", locale=str(get_locale() or "de"))
-
-
-# One set of date patterns per language, so every page and mail writes dates alike.
-DATE_PATTERNS = {
-    "de": {"day": "EEEE, d. MMMM", "month": "MMMM y", "weekday": "EEEEEE"},
-    "en": {"day": "EEEE, d MMMM", "month": "MMMM y", "weekday": "EEE"},
-}
-
-
-def format_day(day: date, pattern: str = "day") -> str:
-    """``day`` in one of the named ``DATE_PATTERNS`` of the current language."""
-    locale = str(get_locale() or "de")
-    patterns = DATE_PATTERNS.get(locale, DATE_PATTERNS["de"])
-    return format_date(day, patterns[pattern], locale=locale)
+def format_moment(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
+    """ "1. Dez. 2026, 10:00" / "1 Dec 2026, 10:00": a moment in a list, e.g. when sent."""
+    tz = _zone(zone)
+    return f"{format_day(moment.astimezone(tz).date(), 'short_date')}, {clock(moment, tz)}"
 
 
 def day_label(day: date) -> str:
@@ -140,7 +191,11 @@ def init_app(app: Flask) -> None:
         default_translation_directories="translations",
     )
     app.jinja_env.filters.update(
-        localised=localised, clock=clock, day_label=day_label, format_day=format_day
+        localised=localised,
+        clock=clock,
+        day_label=day_label,
+        format_day=format_day,
+        moment=format_moment,
     )
     app.jinja_env.globals.update(
         get_locale=get_locale, viewer_timezone=select_timezone, format_meeting=format_meeting

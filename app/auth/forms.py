@@ -22,7 +22,7 @@ from app.forms import (
     required,
     strong_password,
 )
-from app.i18n import timezone_names
+from app.i18n import canonical_timezone, timezone_choices
 from app.models import OrganisationSize
 
 SIZE_LABELS = {
@@ -145,16 +145,16 @@ class ProfileForm(Form):
     timezone = SelectField(
         _l("Zeitzone"),
         validators=[known_timezone],
+        # A legacy name ("Asia/Calcutta", e.g. from an old profile) is kept as its zone.
+        filters=[lambda name: canonical_timezone(name) or name],
         validate_choice=False,
         description=_l("Alle Termine werden Ihnen in dieser Zeitzone angezeigt."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [
-            SelectChoice(name, name.replace("_", " "), optgroup=name.partition("/")[0] or None)
-            for name in timezone_names()
-        ]
+        # Grouped by region (<optgroup>), the user's own zone first.
+        self.timezone.choices = dict(timezone_choices(self.timezone.data))
 
 
 class InviteColleagueForm(Form):
