@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import localised
-from app.models import BookingStatus, ConsultationType, LocationKind
+from app.models import Booking, BookingStatus, ConsultationType, LocationKind
 
 LOCATION_KINDS = {
     LocationKind.ON_SITE: _l("vor Ort"),
@@ -31,3 +31,11 @@ def location(ctype: ConsultationType) -> str:
 
 def status(value: str) -> str:
     return str(STATUSES[BookingStatus(value)])
+
+
+def what(booking: Booking) -> str:
+    """ "Workshop Geschäftsmodell – Digitalisierung": the type and the topic, the topic only
+    when the type's name does not already say it ("Erstgespräch Digitalisierung")."""
+    kind = localised(booking.consultation_type, "name")
+    topic = localised(booking.topic, "name")
+    return kind if topic.casefold() in kind.casefold() else f"{kind} – {topic}"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from app.booking.links import confirm_url, manage_url
 from app.mail import enqueue_mail
 from app.models import Booking
+from app.web import external_url
 
 
 def _to_booker(booking: Booking, kind: str, **extra) -> None:
@@ -23,6 +25,17 @@ def _to_booker(booking: Booking, kind: str, **extra) -> None:
     )
 
 
+def advisor_url(booking: Booking) -> str:
+    """The booking's page behind the login (straight through when already logged in).
+
+    Unlike the booker's manage link it carries no token: a forwarded advisor mail must not
+    let anyone move or cancel the meeting. The page itself answers 404 to strangers, so
+    the login comes first.
+    """
+    page = urlsplit(external_url("booking.show", uid=booking.uid)).path
+    return external_url("auth.login", next=page)
+
+
 def _to_advisor(booking: Booking, kind: str, **extra) -> None:
     advisor = booking.advisor
     enqueue_mail(
@@ -33,6 +46,7 @@ def _to_advisor(booking: Booking, kind: str, **extra) -> None:
         audience="advisor",
         booking=booking,
         zone=advisor.timezone,
+        booking_link=advisor_url(booking),
         **extra,
     )
 
