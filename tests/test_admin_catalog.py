@@ -98,3 +98,20 @@ def test_admin_creates_a_topic_with_advisors(app, client, admin, make):
 def test_unknown_catalogue_entries_are_404(client, admin):
     assert client.get("/admin/beratungsarten/999").status_code == 404
     assert client.get("/admin/themen/999").status_code == 404
+
+
+def test_location_details_round_trip_in_both_languages(app, client, admin):
+    both = {**TYPE_FORM, "location_detail_en": "Musterstrasse 1, Dormagen (main entrance)"}
+    client.submit("/admin/beratungsarten/neu", both)
+    with app.app_context():
+        type_id = db.session.scalar(sa.select(ConsultationType.id))
+    form = client.get(f"/admin/beratungsarten/{type_id}").get_data(as_text=True)
+    assert 'name="location_detail_de" type="text" value="Musterstraße 1, Dormagen"' in form
+    assert 'value="Musterstrasse 1, Dormagen (main entrance)"' in form
+    client.submit(f"/admin/beratungsarten/{type_id}", {**both, "location_detail_en": ""})
+    with app.app_context():
+        ctype = db.session.get(ConsultationType, type_id)
+        # Empty English: the English pages fall back to the German text (tests/test_formats).
+        assert (ctype.location_detail_de, ctype.location_detail_en) == (
+            "Musterstraße 1, Dormagen", "",
+        )  # fmt: skip

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.booking_support import GUEST_FORM, at, monday_in
+from tests.test_admin_catalog import TYPE_FORM
 
 GENERIC = "Bitte füllen Sie dieses Feld aus"
 CONSENT = (
@@ -84,3 +85,23 @@ def test_an_empty_consultation_type_names_each_missing_entry(client, admin):
     assert GENERIC not in html
     assert error_of(html, "name_de") == "Bitte geben Sie einen deutschen Namen ein."
     assert error_of(html, "duration_minutes") == "Bitte geben Sie die Dauer in Minuten an."
+
+
+def test_a_wrong_password_says_what_to_do_next(htmx_client, make):
+    user = make.user()
+    html = htmx_client.submit(
+        "/konto/anmelden", {"email": user.email, "password": "falsches-Passwort-123"}
+    ).get_data(as_text=True)
+    assert error_of(html, "password") == (
+        "E-Mail-Adresse oder Passwort ist falsch. Bitte prüfen Sie beides "
+        "oder setzen Sie Ihr Passwort über „Passwort vergessen?“ zurück."
+    )
+    assert "Passwort vergessen?</a>" in html
+
+
+def test_a_taken_slug_asks_for_another(client, admin, make):
+    make.consultation_type("workshop")
+    html = client.submit("/admin/beratungsarten/neu", TYPE_FORM).get_data(as_text=True)
+    assert error_of(html, "slug") == (
+        "Dieser Kurzname ist schon vergeben. Bitte wählen Sie einen anderen."
+    )

@@ -12,10 +12,11 @@ from app.admin import bp
 from app.admin.catalog_forms import ConsultationTypeForm, TopicForm
 from app.auth.access import role_required
 from app.extensions import db
+from app.i18n import localised
 from app.models import Advisor, ConsultationType, Role, Topic
 from app.web import form_status, render
 
-SLUG_TAKEN = _l("Dieser Kurzname ist schon vergeben.")
+SLUG_TAKEN = _l("Dieser Kurzname ist schon vergeben. Bitte wählen Sie einen anderen.")
 
 
 def _slug_taken(model, slug: str, own_id: int | None) -> bool:
@@ -51,7 +52,7 @@ def edit_consultation_type(type_id: int | None):
             form.populate_obj(ctype)
             db.session.add(ctype)
             db.session.commit()
-            flash(_("„%(name)s“ ist gespeichert.", name=ctype.name_de), "success")
+            flash(_("„%(name)s“ ist gespeichert.", name=localised(ctype, "name")), "success")
             return redirect(url_for("admin.consultation_types"))
     return render(
         "admin/consultation_type_form.html",
@@ -97,7 +98,7 @@ def edit_topic(topic_id: int | None):
             topic.advisors = [a for a in advisors if a.id in chosen]
             db.session.add(topic)
             db.session.commit()
-            flash(_("„%(name)s“ ist gespeichert.", name=topic.name_de), "success")
+            flash(_("„%(name)s“ ist gespeichert.", name=localised(topic, "name")), "success")
             return redirect(url_for("admin.topics"))
     return render(
         "admin/topic_form.html",

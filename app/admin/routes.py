@@ -26,7 +26,12 @@ def users():
         try:
             user = service.create_staff_user(email=form.email.data, name=form.name.data, role=role)
         except service.AccountError:
-            form.email.errors.append(_("Unter dieser E-Mail-Adresse gibt es bereits ein Konto."))
+            form.email.errors.append(
+                _(
+                    "Unter dieser E-Mail-Adresse gibt es bereits ein Konto. "
+                    "Bitte nehmen Sie eine andere Adresse."
+                )
+            )
         else:
             if role == Role.ADVISOR:
                 db.session.add(Advisor(user=user))

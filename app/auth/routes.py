@@ -195,7 +195,12 @@ def login():
     if form.validate_on_submit():
         user = service.authenticate(form.email.data, form.password.data)
         if user is None or not user.is_active:
-            form.password.errors.append(_("E-Mail-Adresse oder Passwort ist falsch."))
+            form.password.errors.append(
+                _(
+                    "E-Mail-Adresse oder Passwort ist falsch. Bitte prüfen Sie beides "
+                    "oder setzen Sie Ihr Passwort über „Passwort vergessen?“ zurück."
+                )
+            )
         elif not user.is_verified:
             unverified = True
             form.email.errors.append(
@@ -298,7 +303,12 @@ def change_password():
         try:
             service.change_password(current_user, form.current_password.data, form.password.data)
         except service.AccountError:
-            form.current_password.errors.append(_("Das aktuelle Passwort ist nicht richtig."))
+            form.current_password.errors.append(
+                _(
+                    "Das aktuelle Passwort ist nicht richtig. Bitte geben Sie das Passwort ein, "
+                    "mit dem Sie sich angemeldet haben."
+                )
+            )
         else:
             db.session.commit()
             login_user(current_user._get_current_object())

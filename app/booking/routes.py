@@ -144,10 +144,19 @@ def explain(error: service.BookingError) -> str:
         return _("Dieser Termin wurde gerade vergeben. Bitte wählen Sie eine andere Zeit.")
     if isinstance(error, service.NotChangeable):
         if request.endpoint == "booking.cancel":
-            return _("Dieser Termin kann nicht mehr abgesagt werden.")
-        return _("Dieser Termin kann nicht mehr verschoben werden.")
+            return _(
+                "Dieser Termin kann nicht mehr abgesagt werden: er ist vorbei oder schon "
+                "abgesagt. Bei Fragen antworten Sie bitte auf unsere E-Mail."
+            )
+        return _(
+            "Dieser Termin kann nicht mehr verschoben werden: er ist vorbei oder abgesagt. "
+            "Bitte buchen Sie einen neuen Termin."
+        )
     if isinstance(error, service.HoldExpired):
-        return _("Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben.")
+        return _(
+            "Der Bestätigungslink ist abgelaufen; der Termin wurde wieder freigegeben. "
+            "Bitte wählen Sie einen neuen Termin."
+        )
     if isinstance(error, service.Busy):
         return _("Gerade ändern viele gleichzeitig Termine. Bitte versuchen Sie es noch einmal.")
     return _("Diese Buchung ist so nicht möglich. Bitte beginnen Sie noch einmal.")
@@ -292,7 +301,13 @@ def confirm_guest(token: str):
         uid = uid_from(token, tokens.CONFIRM_BOOKING)
     except tokens.InvalidToken as error:
         if not error.expired:
-            flash(_("Dieser Bestätigungslink ist ungültig."), "error")
+            flash(
+                _(
+                    "Dieser Bestätigungslink ist ungültig. Bitte öffnen Sie ihn vollständig aus "
+                    "unserer E-Mail oder wählen Sie einen neuen Termin."
+                ),
+                "error",
+            )
             return redirect(url_for("booking.start"))
         raise service.HoldExpired() from error
     booking = db.session.scalar(sa.select(Booking).where(Booking.uid == uid)) or abort(404)
