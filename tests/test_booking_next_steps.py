@@ -120,6 +120,8 @@ def test_after_cancelling_a_new_time_with_the_same_advisor_or_home(app, client, 
     }
     assert link(page, "Zur Startseite") == "/"
     assert link(page, BOOK_AGAIN) is None and link(page, "Konto anlegen") is None
+    picker = client.get(link(page, CHOOSE_AGAIN)).get_data(as_text=True)
+    assert f'<option value="{world.brandt.id}" selected>Dr. Katharina Brandt</option>' in picker
 
 
 def test_a_lapsed_hold_offers_a_new_time(app, client, world):
@@ -149,6 +151,7 @@ def test_a_new_time_never_leads_to_what_can_no_longer_be_booked(app, client, wor
     page = page_of(app, client, booking_id)
 
     params = query(link(page, CHOOSE_AGAIN))[1]
+    assert client.get(link(page, CHOOSE_AGAIN)).status_code == 200
     if gone == "type switched off":
         assert params == {"topic": "digitalisierung", "advisor": str(world.brandt.id)}
     else:
