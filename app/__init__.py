@@ -39,11 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app import cli, errors, i18n, security, web
+    from app import branding, cli, errors, i18n, security, web
 
     i18n.init_app(app)
     web.init_app(app)
     security.init_app(app)
+    branding.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

@@ -76,6 +76,27 @@ class Config:
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.HUB_NAME = os.environ.get("HUB_NAME", "Industry Hub Rhein-Kreis")
         self.HUB_EMAIL = os.environ.get("HUB_EMAIL", "beratung@hub.example")
+        # The hub's look (app/branding.py checks both at startup): an accent colour as hex,
+        # and a logo file (.svg or .png; relative paths in the instance folder, else static/).
+        self.HUB_ACCENT_COLOR = os.environ.get("HUB_ACCENT_COLOR", "#0b5c54")
+        self.HUB_LOGO = os.environ.get("HUB_LOGO") or None
+        # Origins whose pages may show the booking in a frame (app/security.py), e.g.
+        # "https://www.industryhub.example"; comma or space separated; empty: none.
+        self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
+        # The hub's look (app/branding.py checks both at startup): an accent colour as hex,
+        # and a logo file (.svg or .png; relative paths in the instance folder, else static/).
+        self.HUB_ACCENT_COLOR = os.environ.get("HUB_ACCENT_COLOR", "#0b5c54")
+        self.HUB_LOGO = os.environ.get("HUB_LOGO") or None
+        # Origins whose pages may show the booking in a frame (app/security.py), e.g.
+        # "https://www.industryhub.example"; comma or space separated; empty: none.
+        self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
+        # The hub's look (app/branding.py checks both at startup): an accent colour as hex,
+        # and a logo file (.svg or .png; relative paths in the instance folder, else static/).
+        self.HUB_ACCENT_COLOR = os.environ.get("HUB_ACCENT_COLOR", "#0b5c54")
+        self.HUB_LOGO = os.environ.get("HUB_LOGO") or None
+        # Origins whose pages may show the booking in a frame (app/security.py), e.g.
+        # "https://www.industryhub.example"; comma or space separated; empty: none.
+        self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
 
         # Language and time
         self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "de")

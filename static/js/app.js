@@ -45,6 +45,44 @@
     }
   });
 
+  // Inside a frame on a hub's own website (README, "Auf der eigenen Website einbetten").
+  if (window.parent !== window) {
+    // The server draws framed pages compact; a boosted navigation is a fetch, which the
+    // browser does not mark as loading into a frame, so say it.
+    document.addEventListener("htmx:configRequest", function (event) {
+      event.detail.headers["Sprechstunde-Embed"] = "1";
+    });
+    // Tell the host page our height, and nothing else, so static/js/embed.js can size the
+    // frame. To any origin: a height is no secret, and only EMBED_ORIGINS may frame us.
+    var lastHeight = 0;
+    var postHeight = function () {
+      var height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+      if (height !== lastHeight) {
+        lastHeight = height;
+        window.parent.postMessage({ type: "sprechstunde:height", height: height }, "*");
+      }
+    };
+    document.addEventListener("DOMContentLoaded", function () {
+      postHeight();
+      if (window.ResizeObserver) {
+        new ResizeObserver(postHeight).observe(document.documentElement);
+      }
+    });
+    window.addEventListener("load", postHeight);
+    // Pages outside the journey refuse to be framed: they open in a new tab instead.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a[href]");
+      if (!link || link.target || link.protocol.indexOf("http") !== 0) {
+        return;
+      }
+      if (link.origin !== window.location.origin || link.pathname.indexOf("/beratung") !== 0) {
+        event.preventDefault();
+        event.stopPropagation();
+        window.open(link.href, "_blank", "noopener");
+      }
+    }, true);
+  }
+
   // A request that never reached the server gets a message instead of silence.
   document.addEventListener("htmx:sendError", function () {
     var alerts = document.getElementById("alerts");
