@@ -83,20 +83,6 @@ class Config:
         # Origins whose pages may show the booking in a frame (app/security.py), e.g.
         # "https://www.industryhub.example"; comma or space separated; empty: none.
         self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
-        # The hub's look (app/branding.py checks both at startup): an accent colour as hex,
-        # and a logo file (.svg or .png; relative paths in the instance folder, else static/).
-        self.HUB_ACCENT_COLOR = os.environ.get("HUB_ACCENT_COLOR", "#0b5c54")
-        self.HUB_LOGO = os.environ.get("HUB_LOGO") or None
-        # Origins whose pages may show the booking in a frame (app/security.py), e.g.
-        # "https://www.industryhub.example"; comma or space separated; empty: none.
-        self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
-        # The hub's look (app/branding.py checks both at startup): an accent colour as hex,
-        # and a logo file (.svg or .png; relative paths in the instance folder, else static/).
-        self.HUB_ACCENT_COLOR = os.environ.get("HUB_ACCENT_COLOR", "#0b5c54")
-        self.HUB_LOGO = os.environ.get("HUB_LOGO") or None
-        # Origins whose pages may show the booking in a frame (app/security.py), e.g.
-        # "https://www.industryhub.example"; comma or space separated; empty: none.
-        self.EMBED_ORIGINS = os.environ.get("EMBED_ORIGINS", "")
 
         # Language and time
         self.BABEL_DEFAULT_LOCALE = os.environ.get("BABEL_DEFAULT_LOCALE", "de")
