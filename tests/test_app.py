@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 from flask import request
 
 from app import create_app
+from app.extensions import db
+from app.main.navigation import nav_current
+from app.models import Advisor
 from tests.conftest import HX, app_config
 
 
@@ -15,8 +21,15 @@ def test_home_presents_the_hub(client, make):
     assert page.status_code == 200
     assert '<html lang="de">' in html
     assert "Beratung buchen" in html
-    assert "Geschäftsmodell-Canvas starten" in html
     assert '<main id="main"' in html and 'href="#main"' in html  # landmark and skip link
+
+
+def test_home_promises_nothing_the_site_does_not_have(client):
+    """No canvases yet: the second button explains how a consultation goes, on this page."""
+    html = client.get("/").get_data(as_text=True)
+    assert "Canvas starten" not in html
+    assert 'class="button button-secondary" href="#ablauf"' in html
+    assert 'id="ablauf"' in html and "So läuft eine Beratung" in html
 
 
 def test_home_lists_topics_and_advisors(client, app, runner):
@@ -24,6 +37,115 @@ def test_home_lists_topics_and_advisors(client, app, runner):
     html = client.get("/").get_data(as_text=True)
     assert "Nachhaltige Geschäftsmodelle" in html
     assert "Dr. Katharina Brandt" in html
+    assert "Erstgespräch" in html and "30 Minuten · Videokonferenz" in html
+
+
+CARD_LINK = re.compile(
+    r'<li class="card card-link[^"]*">.*?<h3><a href="([^"]+)">([^<]+)</a></h3>', re.S
+)
+
+
+def card_links(html: str) -> dict[str, str]:
+    """Each clickable card's heading → its one link (cards that are no link are missing)."""
+    return {name: unescape(href) for href, name in CARD_LINK.findall(html)}
+
+
+def test_every_home_card_is_one_link_into_the_picker_with_that_choice(client, runner):
+    runner.invoke(args=["seed-demo"])
+    html = client.get("/").get_data(as_text=True)
+    links = card_links(html)
+    assert html.count('class="card ') == html.count('class="card card-link') == len(links)
+    assert links["Erstgespräch Digitalisierung"] == "/beratung/termine?type=erstgespraech"
+    assert links["Datenstrategie"] == "/beratung/termine?topic=datenstrategie"
+    brandt = links["Dr. Katharina Brandt"]
+    assert re.fullmatch(r"/beratung/termine\?advisor=\d+&topic=digitalisierung", brandt)
+    chosen = {
+        "Workshop Geschäftsmodell": '<option value="workshop-geschaeftsmodell" selected>',
+        "Datenstrategie": '<option value="datenstrategie" selected>',
+        "Dr. Katharina Brandt": "selected>Dr. Katharina Brandt</option>",
+    }
+    for name, selected in chosen.items():
+        picker = client.get(links[name])
+        assert picker.status_code == 200, name
+        assert selected in picker.get_data(as_text=True), name
+
+
+def test_home_shows_only_what_can_be_booked(client, make):
+    """Advisors who are inactive or advise on nothing, and topics nobody offers, would be
+    dead ends in the picker: they are not shown."""
+    topic = make.topic()
+    make.topic("lonely", "Einsames Thema")
+    make.consultation_type()
+    make.advisor(topic, name="Dr. Katharina Brandt")
+    make.advisor(name="Ohne Thema")
+    quitter = make.advisor(topic, name="Schon Weg")
+    with client.application.app_context():
+        db.session.get(Advisor, quitter.id).active = False
+        db.session.commit()
+    links = card_links(client.get("/").get_data(as_text=True))
+    assert set(links) == {"Erstgespräch Digitalisierung", "Digitalisierung", "Dr. Katharina Brandt"}
+
+
+def test_without_a_bookable_type_the_home_page_has_no_dead_links(client, make):
+    make.advisor(make.topic(), name="Dr. Katharina Brandt")
+    html = client.get("/").get_data(as_text=True)
+    assert card_links(html) == {}
+    assert "Online können Sie gerade keine Beratung buchen" in html
+
+
+def test_advisors_show_initials_without_a_photo(client, make):
+    make.consultation_type()
+    make.advisor(make.topic(), name="Dr. Katharina Brandt")
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(
+        r'<span class="avatar avatar-md avatar-initials avatar-c\d" aria-hidden="true">KB</span>',
+        html,
+    )
+
+
+NAV_LINK = re.compile(r'<a href="([^"]+)"( aria-current="(page|true)")?>([^<]+)</a>')
+
+
+def nav(html: str) -> dict[str, str | None]:
+    """Main navigation: link text → its aria-current (None: not current)."""
+    block = html.split('aria-label="Hauptnavigation"', 1)[1].split("</nav>", 1)[0]
+    return {text: current or None for _href, _attr, current, text in NAV_LINK.findall(block)}
+
+
+def test_navigation_marks_the_current_page(client, auth, make):
+    assert nav(client.get("/konto/anmelden").get_data(as_text=True)) == {
+        "Beratung buchen": None,
+        "Anmelden": "page",
+        "Registrieren": None,
+    }
+    assert nav(client.get("/konto/passwort-vergessen").get_data(as_text=True))["Anmelden"] == "true"
+    assert set(nav(client.get("/").get_data(as_text=True)).values()) == {None}
+    auth.login(make.user().email)
+    marked = nav(client.get("/konto/profil").get_data(as_text=True))
+    assert marked["Profil"] == "page" and marked["Meine Termine"] is None
+
+
+def test_navigation_marks_the_booking_journey_and_the_admin_section(client, admin, world):
+    picker = client.get("/beratung/termine").get_data(as_text=True)
+    assert nav(picker)["Beratung buchen"] == "page"
+    topics = client.get("/admin/themen").get_data(as_text=True)
+    assert nav(topics)["Verwaltung"] == "true" and nav(topics)["Beratung buchen"] is None
+
+
+@pytest.mark.parametrize(
+    ("link", "endpoint", "state"),
+    [
+        ("booking.start", "booking.picker", "page"),
+        ("booking.start", "booking.book", "true"),
+        ("booking.start", "booking.my_bookings", None),
+        ("admin.users", "admin.topics", "true"),
+        ("auth.profile", "main.photo", "true"),
+        ("auth.organisation", "auth.organisation", "page"),
+        ("auth.organisation", None, None),
+    ],
+)
+def test_nav_current_rule(link, endpoint, state):
+    assert nav_current(link, endpoint) == state
 
 
 @pytest.mark.parametrize("path", ["/impressum", "/datenschutz"])

@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app import tokens
 from app.extensions import db
-from app.models import Advisor, Booking, Role, User
+from app.models import Advisor, Booking, Role, Topic, User
 from tests.booking_support import GUEST, at, book, fetch, monday_in, user_of
 from tests.conftest import needs_service
 
@@ -128,10 +129,11 @@ def test_home_page_queries_do_not_grow_with_advisors(app, client, runner, count_
     with count_queries() as few:
         client.get("/")
     with app.app_context():
+        topic = db.session.scalars(sa.select(Topic)).first()  # only advisors of a topic show
         for number in range(10):
             user = User(email=f"berater{number}@hub.example", name=f"B {number}",
                         role=Role.ADVISOR.value, password_hash="x")  # fmt: skip
-            db.session.add(Advisor(user=user))
+            db.session.add(Advisor(user=user, topics=[topic]))
         db.session.commit()
     with count_queries() as many:
         page = client.get("/").get_data(as_text=True)

@@ -16,7 +16,7 @@ from app.web import redirect_target, render
 @bp.get("/")
 def index():
     """The hub: what it offers, its topics and advisors, and where to start."""
-    return render("main/index.html", topics=queries.topics(), advisors=queries.active_advisors())
+    return render("main/index.html", offer=queries.home_offer())
 
 
 @bp.get("/impressum")

@@ -95,4 +95,26 @@
       alerts.replaceChildren(message);
     }
   });
+  // --- Navigation: focus after a boosted page change (issue 8, item 8) ---------------
+  // hx-boost swaps the whole body, so focus would stay on <body>: screen readers say
+  // nothing and keyboard users start again at the header. As on a new page, put focus on
+  // the new page's h1 (tabindex -1: focusable, not a tab stop): screen readers read it out
+  // ("Ihr Profil, heading level 1"), which names the new page, and the next Tab goes on into
+  // the content. No extra live region: it would read the same name twice. A page that came
+  // back with form errors gets focus on its first error instead; swaps of a part of the
+  // page (the picker) are not boosted and keep their own focus handling above.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.boosted) {
+      return;
+    }
+    var target = document.querySelector('main [aria-invalid="true"]') ||
+      document.querySelector("main h1") || document.getElementById("main");
+    if (!target) {
+      return;
+    }
+    if (!target.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|A)$/.test(target.tagName)) {
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
+  });
 })();
