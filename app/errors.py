@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from app.extensions import db
+from app.security import is_embedded
 from app.web import render, wants_fragment
 
 # The statuses users meet, each with a headline and an explanation.
@@ -104,8 +105,18 @@ def handle_untrusted_host(error: SecurityError) -> Response:
     return Response("Bad Request: unknown host", status=400, mimetype="text/plain")
 
 
+# In a frame on another site the likelier cause: the browser keeps cookies out of frames.
+EMBEDDED_CSRF_MESSAGE = _l(
+    "Das Formular konnte nicht sicher gesendet werden: Es war zu lange geöffnet, oder Ihr "
+    "Browser lässt in eingebetteten Seiten keine Cookies zu. Bitte öffnen Sie die Buchung "
+    "mit „In neuem Fenster öffnen“ und senden Sie sie dort."
+)
+
+
 def handle_csrf_error(error: CSRFError) -> Response:
     title, message = CSRF_MESSAGE
+    if is_embedded():
+        message = EMBEDDED_CSRF_MESSAGE
     if is_api_request():
         return problem_response(400, str(title), detail=str(message))
     return render_error(400, str(title), str(message))

@@ -106,6 +106,17 @@ def test_unframed_pages_keep_header_and_footer(client) -> None:
     assert 'class="site-header"' in other.get_data(as_text=True)  # not a booking page
 
 
+def test_a_form_refused_in_a_frame_says_why_and_offers_a_new_window(client) -> None:
+    """Safari keeps cookies out of frames: the CSRF check must fail, but not mysteriously."""
+    framed = client.post("/beratung/buchen", data={}, headers={"Sec-Fetch-Dest": "iframe"})
+    assert framed.status_code == 400
+    page = framed.get_data(as_text=True)
+    assert "Browser lässt in eingebetteten Seiten keine Cookies zu" in page
+    assert '<a href="/beratung/" target="_blank" rel="noopener">' in page  # the journey anew
+    unframed = client.post("/beratung/buchen", data={}).get_data(as_text=True)
+    assert "Das Formular war zu lange geöffnet" in unframed
+
+
 # -- the setting ------------------------------------------------------------------------
 
 
