@@ -20,7 +20,7 @@ from urllib.request import urlopen
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from playwright.sync_api import Frame, Page, expect
+from playwright.sync_api import Browser, Frame, Page, expect
 
 from app import create_app, demo
 from app.extensions import db, limiter
@@ -142,6 +142,31 @@ def test_allowed_origin_frames_the_booking_sized_by_its_content(
     )
     assert height == reported > 300
     axe_check(page)
+
+    # A boosted navigation inside the frame (a fetch, without ?embed=1) stays compact too.
+    frame.locator("main a[href*='/beratung/buchen']").first.click()
+    expect(frame.locator("[name=agenda]")).to_be_visible()
+    assert "embed=1" not in frame.url
+    expect(frame.get_by_role("link", name=OPEN_OUTSIDE)).to_be_visible()
+    expect(frame.locator(".site-header")).to_have_count(0)
+
+
+def test_framed_journey_works_without_javascript(
+    browser: Browser, live_server: str, host_site: None, host_port: int
+) -> None:
+    """No script on either side: the frame keeps its own height and scrolls, and every
+    page inside it is compact, as the browser says where it loads (Sec-Fetch-Dest)."""
+    context = browser.new_context(java_script_enabled=False, locale="de-DE")
+    page = context.new_page()
+    page.goto(f"http://localhost:{host_port}/?{urlencode({'src': f'{live_server}/beratung/'})}")
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_role("link", name=OPEN_OUTSIDE)).to_be_visible()
+    frame.locator("main a[href*='/beratung/buchen']").first.click()
+    expect(frame.locator("[name=agenda]")).to_be_visible()
+    expect(frame.get_by_role("link", name=OPEN_OUTSIDE)).to_be_visible()
+    expect(frame.locator(".site-header")).to_have_count(0)
+    assert page.evaluate("document.querySelector('iframe').getAttribute('height')") == "150"
+    context.close()
 
 
 def _console(page: Page) -> list[str]:
