@@ -145,12 +145,12 @@ def explain(error: service.BookingError) -> str:
     if isinstance(error, service.NotChangeable):
         if request.endpoint == "booking.cancel":
             return _(
-                "Dieser Termin kann nicht mehr abgesagt werden: er ist vorbei oder schon "
-                "abgesagt. Bei Fragen antworten Sie bitte auf unsere E-Mail."
+                "Dieser Termin kann nicht mehr abgesagt werden. Er hat begonnen, ist vorbei "
+                "oder gilt nicht mehr; bei Fragen antworten Sie bitte auf unsere E-Mail."
             )
         return _(
-            "Dieser Termin kann nicht mehr verschoben werden: er ist vorbei oder abgesagt. "
-            "Bitte buchen Sie einen neuen Termin."
+            "Dieser Termin kann nicht mehr verschoben werden. Er hat begonnen, ist vorbei "
+            "oder gilt nicht mehr; bitte buchen Sie stattdessen einen neuen Termin."
         )
     if isinstance(error, service.HoldExpired):
         return _(
