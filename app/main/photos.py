@@ -14,12 +14,12 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.errors import forget_unreadable_body, handle_http_error
 from app.extensions import db
+from app.forms import Form
 from app.main import bp
 from app.main.portraits import CONTENT_TYPE, PortraitRejected, portrait_from_upload
 from app.models import Advisor, AdvisorPhoto, User
@@ -30,7 +30,7 @@ MEGABYTE = 1024 * 1024
 FORM_OVERHEAD = 64 * 1024
 
 
-class PhotoForm(FlaskForm):
+class PhotoForm(Form):
     photo = FileField(
         _l("Foto"),
         description=_l(
@@ -41,7 +41,7 @@ class PhotoForm(FlaskForm):
     )
 
 
-class RemovePhotoForm(FlaskForm):
+class RemovePhotoForm(Form):
     """Only the CSRF token: removing needs no input."""
 
 
