@@ -102,10 +102,11 @@ def pages(app, client, auth, make, world):
         yield path, client.get(path)
     auth.logout()
     auth.login(user_of(app, world.brandt).email)
-    yield "/beratung/beratungen", client.get("/beratung/beratungen")
+    for path in ["/beratung/beratungen", "/konto/profil"]:  # the profile with the photo form
+        yield path, client.get(path)
     auth.logout()
     auth.login(make.user(role=Role.ADMIN).email)
-    for path in SIGNED_IN[Role.ADMIN]:
+    for path in [*SIGNED_IN[Role.ADMIN], f"/berater/{world.brandt.id}/foto"]:
         yield path, client.get(path)
     auth.logout()
 
