@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response, abort, current_app, url_for
+from flask import Flask, Response, abort, current_app, has_request_context, url_for
 
 _HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
@@ -220,6 +220,8 @@ def serve_logo() -> Response:
 
 
 def _template_values() -> dict[str, str | None]:
+    if not has_request_context():  # a mail rendered by a command: no page, no header
+        return {}
     branding = _branding()
     logo = branding.logo
     return {

@@ -15,7 +15,7 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Response, current_app, has_request_context, request, url_for
 from flask_babel import gettext
 
 from app.extensions import db, login_manager
@@ -123,6 +123,8 @@ def standalone_url() -> str:
 
 
 def _embedding_context() -> dict[str, object]:
+    if not has_request_context():  # a mail rendered by a command
+        return {}
     embedded = is_embedded()
     return {"embedded": embedded, "standalone_url": standalone_url() if embedded else None}
 

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template_string
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -170,3 +170,11 @@ def test_a_bad_logo_refuses_to_start_and_says_why(
         (tmp_path / name).write_bytes(data)
     with pytest.raises(RuntimeError, match=re.escape(message)):
         make_app(tmp_path, HUB_LOGO=str(tmp_path / name))
+
+
+def test_mail_rendered_by_a_command_is_not_broken_by_page_settings(tmp_path: Path) -> None:
+    """Commands (the worker, purge-expired) render mail without a request: the page-only
+    values (theme URL, framing) must not need one."""
+    app = make_app(tmp_path)
+    with app.app_context():
+        assert render_template_string("{{ config.HUB_NAME }}") == "Industry Hub Rhein-Kreis"
