@@ -226,6 +226,13 @@ def test_another_advisor_may_not_change_the_photo(app, client, auth, world):
     assert stored(app, world.brandt.id) == (None, None)
 
 
+def test_a_10_mb_upload_to_someone_elses_photo_is_refused_as_forbidden(app, client, auth, world):
+    auth.login(world.client.email)
+    response = upload(client, world.brandt.id, b"\0" * (10 * 1024 * 1024))
+    assert response.status_code == 403
+    assert "Kein Zugriff" in response.get_data(as_text=True)
+
+
 def test_a_client_may_not_and_a_visitor_must_log_in(app, client, auth, world):
     assert upload(client, world.brandt.id, image_bytes()).status_code == 302  # to login
     auth.login(world.client.email)

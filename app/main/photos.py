@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from app.errors import forget_unreadable_body, handle_http_error
 from app.extensions import db
@@ -195,7 +195,10 @@ def too_large(error: RequestEntityTooLarge):
     if request.endpoint != "main.upload_photo" or not current_user.is_authenticated:
         return handle_http_error(error)
     forget_unreadable_body()
-    advisor = _editable_advisor(request.view_args["advisor_id"])
+    try:
+        advisor = _editable_advisor(request.view_args["advisor_id"])
+    except HTTPException as refused:  # not theirs: the same 403/404 as without a body
+        return handle_http_error(refused)
     form = PhotoForm(formdata=None)
     form.photo.errors = [explain(PortraitRejected("too_big"))]
     return _photo_page(advisor, form, status=413)
