@@ -23,6 +23,9 @@ from tests.booking_support import BERLIN, GUEST, at, book, fetch, monday_in, use
 
 BOOK_AGAIN = "Weiteren Termin buchen"
 CHOOSE_AGAIN = "Neuen Termin wählen"
+CONFIRMING_IS_THE_STEP = re.compile(
+    r'aria-current="step">\s*<span[^>]*>4</span>\s*<span[^>]*>Bestätigung'
+)
 
 
 def page_of(app, client, booking_id: int, with_token: bool = True) -> str:
@@ -63,6 +66,7 @@ def test_a_pending_guest_is_told_to_check_the_mail_and_until_when(app, client, w
     assert "Noch ein Schritt: Bitte bestätigen Sie den Termin" in page
     assert "E-Mail an eva@gast.example geschickt" in page
     assert f"Der Link gilt bis {expires:%H:%M} Uhr" in page
+    assert CONFIRMING_IS_THE_STEP.search(page)  # the journey's last step is still theirs
     assert link(page, BOOK_AGAIN) is None  # first things first
 
 
@@ -72,6 +76,7 @@ def test_the_confirmation_page_says_until_when_the_time_is_held(app, client, wor
     confirm_link = re.search(r"https?://\S+", outbox("eva@gast.example")[0].body_text).group(0)
     page = client.get(re.sub(r"^https?://[^/]+", "", confirm_link)).get_data(as_text=True)
     assert f"Wir halten ihn bis {expires:%H:%M} Uhr für Sie frei." in page
+    assert CONFIRMING_IS_THE_STEP.search(page)
 
 
 def test_a_confirmed_guest_can_book_another_and_is_offered_an_account(app, client, world):
@@ -88,7 +93,7 @@ def test_a_confirmed_guest_can_book_another_and_is_offered_an_account(app, clien
     assert link(page, "Konto anlegen") == "/konto/registrieren"
     assert "buchen ohne Bestätigungslink" in page
     assert link(page, "Meine Termine") is None
-    assert "Noch ein Schritt" not in page
+    assert "Noch ein Schritt" not in page and 'aria-current="step"' not in page
 
 
 def test_a_member_can_book_another_and_see_all_bookings(app, client, auth, world):
