@@ -35,6 +35,7 @@ from app.i18n import (
     select_locale,
     select_timezone,
     timezone_choices,
+    zone_is_a_guess,
 )
 from app.models import Booking, BookingStatus
 from app.models.types import utcnow
@@ -92,6 +93,7 @@ def picker():
         advisor_gone=bool(choice) and choice.advisor is None and _asked_advisor(),
         month=month,
         zone=zone,
+        zone_guessed=zone_is_a_guess(),
         zones=timezone_choices(zone.key),
     )
     remember(key, response.get_data(as_text=True))

@@ -11,14 +11,24 @@
   });
 
   // Remember the browser's time zone, used when the profile has none.
+  var browserZone = null;
   try {
-    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
-      document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (browserZone && document.cookie.indexOf("tz=" + encodeURIComponent(browserZone)) === -1) {
+      document.cookie = "tz=" + encodeURIComponent(browserZone) + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (e) {
     // Old browsers without Intl: the hub's default zone is used.
   }
+
+  // A first visit's picker was drawn in the hub's zone, a guess (the cookie above did not
+  // exist yet): draw it once more in the browser's own zone.
+  document.addEventListener("DOMContentLoaded", function () {
+    var guessed = document.querySelector("[data-zone-guessed]");
+    if (guessed && browserZone && guessed.getAttribute("data-zone-guessed") !== browserZone && window.htmx) {
+      window.htmx.ajax("GET", window.location.href, { target: "#booking-picker", swap: "outerHTML" });
+    }
+  });
 
   // After a form comes back with errors, put the keyboard on the first one.
   function focusFirstError(root) {
@@ -34,15 +44,103 @@
     focusFirstError(document);
   });
 
-  // After a week of the slot picker is swapped in, say so: focus its heading.
+  // The picker: a link with data-focus-after="#id" puts the keyboard there once its
+  // answer is in (the chosen day's heading, or the month arrow pressed), so screen readers
+  // hear what changed and keyboard users go on from where they were.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var target = event.detail.target;
-    if (target && target.id === "slot-picker") {
-      var title = document.getElementById("week-title");
-      if (title) {
-        title.focus();
+    var config = event.detail.requestConfig;
+    var source = config && config.elt;
+    var selector = source && source.getAttribute && source.getAttribute("data-focus-after");
+    if (selector) {
+      var next = document.querySelector(selector) || document.getElementById("month-title");
+      if (next) {
+        next.focus();
       }
     }
+    rovingDays(document);
+  });
+
+  // Month grid (ARIA grid pattern): one tab stop on the chosen day, arrow keys move by day
+  // and week, Home/End to the week's ends, PageUp/PageDown to the other months.
+  function dayLinks(root) {
+    return Array.prototype.slice.call(root.querySelectorAll(".month-grid td"));
+  }
+  function rovingDays(root) {
+    var grid = root.querySelector(".month-grid");
+    if (!grid || grid.hasAttribute("data-roving")) {
+      return;
+    }
+    grid.setAttribute("data-roving", "");
+    var links = grid.querySelectorAll(".day-link");
+    var chosen = grid.querySelector('td[aria-selected="true"] .day-link') || links[0];
+    Array.prototype.forEach.call(links, function (link) {
+      link.tabIndex = link === chosen ? 0 : -1;
+    });
+  }
+  function cellBy(cells, from, step) {
+    for (var i = from + step; i >= 0 && i < cells.length; i += step) {
+      if (cells[i].querySelector(".day-link")) {
+        return cells[i];
+      }
+      if (Math.abs(step) === 7) {
+        step = step > 0 ? 1 : -1; // no free day straight below: the next one after it
+      }
+    }
+    return null;
+  }
+  document.addEventListener("keydown", function (event) {
+    var link = event.target.closest && event.target.closest(".month-grid .day-link");
+    if (!link) {
+      return;
+    }
+    var cells = dayLinks(document);
+    var index = cells.indexOf(link.closest("td"));
+    var steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
+    var target = null;
+    if (steps[event.key]) {
+      target = cellBy(cells, index, steps[event.key]);
+    } else if (event.key === "Home" || event.key === "End") {
+      var rowStart = index - (index % 7);
+      var row = cells.slice(rowStart, rowStart + 7).filter(function (cell) {
+        return cell.querySelector(".day-link");
+      });
+      target = event.key === "Home" ? row[0] : row[row.length - 1];
+    } else if (event.key === "PageUp" || event.key === "PageDown") {
+      var arrow = document.getElementById(event.key === "PageUp" ? "month-previous" : "month-next");
+      if (arrow) {
+        event.preventDefault();
+        arrow.click();
+      }
+      return;
+    } else {
+      return;
+    }
+    event.preventDefault();
+    if (target) {
+      var next = target.querySelector(".day-link");
+      link.tabIndex = -1;
+      next.tabIndex = 0;
+      next.focus();
+    }
+  });
+  // On a phone the choice folds into one line, so the free days come first; it stays open
+  // while the visitor is changing it.
+  function foldChoiceOnPhone() {
+    var choice = document.querySelector("details.choice");
+    if (choice && window.matchMedia("(max-width: 47.99rem)").matches) {
+      choice.open = false;
+    }
+  }
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (event.detail.target && event.detail.target.id === "booking-picker" &&
+        !(source && source.closest && source.closest("#choice-form"))) {
+      foldChoiceOnPhone();
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    rovingDays(document);
+    foldChoiceOnPhone();
   });
 
   // Inside a frame on a hub's own website (README, "Auf der eigenen Website einbetten").
@@ -95,6 +193,7 @@
       alerts.replaceChildren(message);
     }
   });
+
   // --- Navigation: focus after a boosted page change (issue 8, item 8) ---------------
   // hx-boost swaps the whole body, so focus would stay on <body>: screen readers say
   // nothing and keyboard users start again at the header. As on a new page, put focus on
