@@ -261,6 +261,11 @@ def test_simultaneous_requests_for_one_address_respect_the_total(app, database_u
 
     answers = race(database_url, requests)
 
-    assert Counter(status for status, _ in answers) == {302: 3, 400: len(requests) - 3}
+    statuses = Counter(status for status, _ in answers)
+    # Three get through; the rest hit the total, or (when two advisors' buffers around the
+    # address's own new bookings leave nobody free at that time) are told it was just taken.
+    assert statuses[302] == 3 and statuses[400] >= 1
+    assert set(statuses) <= {302, 400, 409}, statuses
     assert all(TOO_MANY in html for status, html in answers if status == 400)
+    assert all("gerade vergeben" in html for status, html in answers if status == 409)
     assert len(live_bookings(app)) == 3
