@@ -16,7 +16,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from app.extensions import babel
-from app.zones import canonical_timezone
+from app.zones import canonical_timezone, zone_options
 from app.zones import is_known_timezone as is_known_timezone
 from app.zones import timezone_choices as timezone_choices
 from app.zones import timezone_names as timezone_names
@@ -198,7 +198,10 @@ def init_app(app: Flask) -> None:
         moment=format_moment,
     )
     app.jinja_env.globals.update(
-        get_locale=get_locale, viewer_timezone=select_timezone, format_meeting=format_meeting
+        zone_options=zone_options,
+        get_locale=get_locale,
+        viewer_timezone=select_timezone,
+        format_meeting=format_meeting,
     )
     app.jinja_env.filters["meeting_time"] = lambda item, zone=None: format_meeting(
         item.start, item.end, zone

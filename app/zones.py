@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 UTC = "UTC"
 
@@ -160,3 +161,28 @@ def timezone_choices(current: str | None) -> list[tuple[str, list[tuple[str, str
     if zone is None:
         return groups
     return [(str(_l("Ihre Zeitzone")), [(zone, zone_label(zone, locale))]), *groups]
+
+
+def zone_options(current: str | None) -> Markup:
+    """The ``<optgroup>``s of a zone ``<select>`` with ``current`` selected, as HTML.
+
+    Some 420 options are sent with every change of the picker's choice: built once per
+    language and zone instead of by a template loop each time (about 5 ms a request).
+    """
+    return _zone_options(str(get_locale() or "de"), canonical_timezone(current))
+
+
+@lru_cache(maxsize=128)
+def _zone_options(locale: str, zone: str | None) -> Markup:
+    option = Markup('<option value="{}">{}</option>')
+    chosen = Markup('<option value="{}" selected>{}</option>')
+    group = Markup('<optgroup label="{}">{}</optgroup>')
+    return Markup("").join(
+        group.format(
+            region,
+            Markup("").join(
+                (chosen if name == zone else option).format(name, label) for name, label in choices
+            ),
+        )
+        for region, choices in timezone_choices(zone)
+    )

@@ -9,7 +9,8 @@
    ``before_cursor_execute`` listener): one advisor vs "any" (20 advisors) must be equal.
 3. Where an "any" picker request spends its time, in-process (for information).
 4. The picker fragment ``GET /beratung/termine?type=erstgespraech&topic=digitalisierung&
-   advisor=any&week=<Monday about 3 weeks ahead>`` with ``HX-Request: true``, served by
+   advisor=any&week=<Monday about 3 weeks ahead>`` as a day link asks for it (HTMX, target
+   the calendar: the month of that day with its free days, and the day's times), served by
    gunicorn (``-w 2``, sync workers) on 127.0.0.1: p50/p95 over sequential requests after a
    warm-up (budget: p95 ≤ 50 ms), and throughput under a bounded concurrent load (client
    threads with http.client connections, fixed request count, time cap).
@@ -93,6 +94,10 @@ def picker_monday(zone_name: str) -> str:
     """The Monday of the week three weeks from today, in the viewer's zone."""
     day = datetime.now(ZoneInfo(zone_name)).date() + timedelta(days=21)
     return (day - timedelta(days=day.weekday())).isoformat()
+
+
+# What a day or month link of the picker sends: HTMX swapping the calendar part only.
+NAVIGATION = {"HX-Request": "true", "HX-Target": "slot-picker"}
 
 
 def picker_path(advisor: str, week: str) -> str:
@@ -205,7 +210,7 @@ def bench_query_count(app, one_advisor_id: int, week: str) -> list[Row]:
         statements.append(statement)
 
     client = app.test_client()
-    headers = {"HX-Request": "true"}
+    headers = NAVIGATION
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
         for label, advisor in (("1 advisor", str(one_advisor_id)), ("any (20)", "any")):
@@ -264,8 +269,8 @@ def bench_breakdown(app, week: str, count: int) -> list[Row]:
         spent[sql] += time.perf_counter() - conn.info["bench_began"]
 
     patches = [
-        (routes, "read_choice", "read_choice (3 statements)"),
-        (routes, "week_view", "week_view"),
+        (routes, "current_offer", "current_offer (types, topics, advisors)"),
+        (routes, "open_month", "open_month (the month's free days)"),
         (
             availability,
             "load_calendars",
@@ -278,7 +283,7 @@ def bench_breakdown(app, week: str, count: int) -> list[Row]:
     with app.app_context():
         engine = db.engine
     client = app.test_client()
-    path, headers = picker_path("any", week), {"HX-Request": "true"}
+    path, headers = picker_path("any", week), NAVIGATION
     for _ in range(10):
         client.get(path, headers=headers)  # warm-up
     totals: list[float] = []
@@ -456,7 +461,7 @@ def concurrent(port: int, path: str, headers: dict, threads: int, per_thread: in
 
 
 def bench_http(args, database_url: str, week: str) -> list[Row]:
-    headers = {"HX-Request": "true"}
+    headers = NAVIGATION
     env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": "bench",

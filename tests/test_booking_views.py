@@ -100,6 +100,12 @@ def test_picker_navigation_is_an_htmx_fragment_that_also_works_as_a_link(
     assert fragment.status_code == 200
     assert "<html" not in body and 'id="slot-picker"' in body
     assert "HX-Request" in fragment.headers["Vary"]
+    # A day or month link swaps the calendar only: the choice form (400 zones) stays out.
+    calendar = htmx_client.get(
+        picker_url(world, day=following), headers={"HX-Target": "slot-picker"}
+    ).get_data(as_text=True)
+    assert calendar.lstrip().startswith('<section id="slot-picker"')
+    assert 'id="choice-form"' not in calendar and 'id="choice-form"' in body
 
 
 def test_booked_time_disappears_from_the_picker(app, client, world):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -137,14 +137,16 @@ def load_calendars(
     ):
         calendars[block.advisor_id].busy.append(Interval(block.start, block.end))
 
-    booked = sa.select(
-        Booking.advisor_id,
-        Booking.start,
-        Booking.end,
-        Booking.blocked_from,
-        Booking.blocked_until,
-        Booking.consultation_type_id,
-    ).where(
+    # A month of "any advisor" is thousands of rows: read them as plain naive-UTC values
+    # through Core (no ORM result processing, no type decorator or zone conversion per value).
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    instants = [
+        sa.type_coerce(
+            sa.func.timezone("UTC", column) if postgres else column, sa.DateTime()
+        ).label(column.key)
+        for column in (Booking.start, Booking.end, Booking.blocked_from, Booking.blocked_until)
+    ]
+    booked = sa.select(Booking.advisor_id, *instants, Booking.consultation_type_id).where(
         Booking.advisor_id.in_(ids),
         holds_time(now),
         Booking.blocked_until > low,
@@ -153,14 +155,15 @@ def load_calendars(
     )
     if ignore_booking_id is not None:
         booked = booked.where(Booking.id != ignore_booking_id)
-    for row in db.session.execute(booked):
-        calendars[row.advisor_id].booked.append(
+    rows = db.session.connection().execute(booked).all()
+    for advisor_id, start, end, blocked_from, blocked_until, type_id in rows:
+        calendars[advisor_id].booked.append(
             Booked(
-                start=row.start,
-                end=row.end,
-                buffer_before=row.start - row.blocked_from,
-                buffer_after=row.blocked_until - row.end,
-                counts_for_daily_max=row.consultation_type_id == ctype.id,
+                start=start.replace(tzinfo=UTC),
+                end=end.replace(tzinfo=UTC),
+                buffer_before=start - blocked_from,
+                buffer_after=blocked_until - end,
+                counts_for_daily_max=type_id == ctype.id,
             )
         )
     return calendars

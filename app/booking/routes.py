@@ -34,7 +34,6 @@ from app.i18n import (
     remember_timezone,
     select_locale,
     select_timezone,
-    timezone_choices,
     zone_is_a_guess,
 )
 from app.models import Booking, BookingStatus
@@ -75,9 +74,11 @@ def picker():
     """
     now, zone = utcnow(), _viewer_zone()
     key = None
+    # Day and month links swap only the calendar: no need to send the choice form again.
+    block = "slots" if request.headers.get("HX-Target") == "slot-picker" else "picker"
     if wants_fragment() and not session.get("_flashes") and request.args.get("topic"):
         topic, advisor = request.args["topic"], request.args.get("advisor", ANY_ADVISOR)
-        wanted = (get_locale(), zone.key, _asked_day(zone), request.args.get("type", ""))
+        wanted = (block, get_locale(), zone.key, _asked_day(zone), request.args.get("type", ""))
         key = fragment_key("picker", now, topic, advisor, *wanted)
         if (html := cached(key)) is not None:
             return Response(html, mimetype="text/html")
@@ -86,7 +87,7 @@ def picker():
     month = open_month(choice, zone, now, _asked_day(zone)) if choice else None
     response = render(
         "booking/picker.html",
-        block="picker",
+        block=block,
         offer=offer,
         choice=choice,
         journey=journey_params(choice) if choice else {},
@@ -94,7 +95,6 @@ def picker():
         month=month,
         zone=zone,
         zone_guessed=zone_is_a_guess(),
-        zones=timezone_choices(zone.key),
     )
     remember(key, response.get_data(as_text=True))
     if request.args.get(TIMEZONE_COOKIE) == zone.key:
@@ -282,12 +282,8 @@ def book():
         timezone=select_timezone(),
     )
     db.session.commit()
-    if booking.status == "pending":
-        flash(
-            _("Fast geschafft: Bitte bestätigen Sie den Termin über den Link in unserer E-Mail."),
-            "info",
-        )
-    else:
+    # A pending booking's page says itself what to do next (the mail, until when).
+    if booking.status != "pending":
         flash(_("Ihr Termin ist gebucht. Eine Bestätigung ist per E-Mail unterwegs."), "success")
     return redirect(url_for("booking.show", uid=booking.uid, token=manage_token(booking)))
 

@@ -26,6 +26,8 @@ def _in_utc(name: str, value: datetime) -> datetime:
     (Python adds a timedelta to a zoned datetime on the wall clock, and compares two datetimes
     of the same zone by wall clock, ignoring ``fold``: both wrong around clock changes.)
     """
+    if value.tzinfo is UTC:  # the common case, and the picker's hot loop: nothing to do
+        return value
     if value.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
     return value.astimezone(UTC)
