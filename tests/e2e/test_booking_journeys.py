@@ -2,7 +2,8 @@
 
 The live server and its database live for the whole module, so every journey books in its
 own week (counted from today, in Berlin) and with its own advisors; within a week it takes
-whatever the picker offers, so weekends, holidays and the 24-hour notice never matter.
+the first day the picker offers times on, so weekends, holidays and the 24-hour notice never
+matter.
 
 =======  ========================  ===================================  =========
 Journey  Who books                 Advisor(s)                           Week
@@ -68,8 +69,12 @@ def monday_in(weeks: int) -> date:
     return today - timedelta(days=today.weekday()) + timedelta(weeks=weeks)
 
 
-def week_title(monday: date) -> str:
-    return f"Woche ab {format_date(monday, 'EEEE, d. MMMM', locale='de')}"
+def day_title(day: date) -> str:
+    return format_date(day, "EEEE, d. MMMM", locale="de")
+
+
+def month_title(day: date) -> str:
+    return format_date(day, "MMMM y", locale="de")
 
 
 def advisor_id(live_app: Flask, email: str) -> int:
@@ -82,12 +87,8 @@ def advisor_id(live_app: Flask, email: str) -> int:
     return found
 
 
-def picker_url(
-    live_server: str, *, topic: str, advisor: int | str = "any", week: date | None = None
-) -> str:
+def picker_url(live_server: str, *, topic: str, advisor: int | str = "any") -> str:
     params = {"type": "erstgespraech", "topic": topic, "advisor": advisor}
-    if week is not None:
-        params["week"] = week.isoformat()
     return f"{live_server}/beratung/termine?{urlencode(params)}"
 
 
@@ -104,16 +105,28 @@ def log_in(page: Page, live_server: str, email: str) -> None:
     expect(page.get_by_role("status")).to_contain_text("Sie sind angemeldet.")
 
 
-def open_picker(page: Page, url: str, monday: date) -> None:
-    page.goto(url)
+def open_day(page: Page, url: str, day: date) -> None:
+    """The picker at ``url`` on ``day``: its month, the day chosen, its times listed."""
+    page.goto(f"{url}&day={day.isoformat()}")
     expect(page.get_by_role("heading", level=1, name="Termin wählen")).to_be_visible()
-    expect(page.get_by_role("heading", level=2, name=week_title(monday))).to_be_visible()
+    expect(page.locator("#day-title")).to_have_text(day_title(day))
     wait_for_htmx(page)
 
 
+def open_picker(page: Page, url: str, monday: date) -> date:
+    """The picker on the first day of ``monday``'s week that has free times; that day."""
+    for day in (monday + timedelta(days=n) for n in range(7)):
+        open_day(page, url, day)
+        if slot_links(page).count():
+            return day
+    raise AssertionError(f"nothing free in the week of {monday}")
+
+
 def slot_links(page: Page) -> Locator:
-    """The free times the picker offers ("09:00 (Montag, 7. Dezember)" …), the whole week."""
-    return page.locator("#slot-picker").get_by_role("link", name=re.compile(r"^\d{2}:\d{2} \("))
+    """The free times the picker offers on the chosen day ("09:00", "09:30" …)."""
+    return page.locator("#slot-picker ul.times").get_by_role(
+        "link", name=re.compile(r"^\d{2}:\d{2}$")
+    )
 
 
 def offered_starts(page: Page) -> list[str]:
@@ -130,11 +143,22 @@ def start_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["start"][0]
 
 
-def next_week(page: Page, monday: date) -> None:
-    """Click "Nächste Woche" and wait until the picker shows the week of ``monday``."""
-    page.get_by_role("link", name="Nächste Woche").click()
-    expect(page.get_by_role("heading", level=2, name=week_title(monday))).to_be_visible()
-    expect(page).to_have_url(re.compile(rf"[?&]week={monday.isoformat()}(&|$)"))
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the picker's ``label`` select and wait for the picker's swap (a
+    select already showing ``option`` sends nothing)."""
+    select = page.get_by_label(label, exact=True)
+    if select.locator("option:checked").inner_text() == option:
+        return
+    with page.expect_response(lambda response: "/beratung/termine" in response.url):
+        select.select_option(label=option)
+    page.wait_for_load_state("networkidle")
+
+
+def next_month(page: Page, first: date) -> None:
+    """Click "Nächster Monat" and wait until the picker shows the month starting ``first``."""
+    page.get_by_role("link", name="Nächster Monat").click()
+    expect(page.locator("#month-title")).to_have_text(month_title(first))
+    expect(page).to_have_url(re.compile(rf"[?&]day={first.isoformat()}(&|$)"))
 
 
 def choose_slot(page: Page, index: int = 0) -> tuple[str, str]:
@@ -189,7 +213,7 @@ def book_as_account(
 ) -> tuple[str, str]:
     """A logged-in client books the first free time of ``monday``'s week; returns the UTC
     start and the meeting text, and leaves the page on the confirmed booking."""
-    open_picker(page, picker_url(live_server, topic=topic, advisor=advisor, week=monday), monday)
+    open_picker(page, picker_url(live_server, topic=topic, advisor=advisor), monday)
     start, meeting = choose_slot(page)
     page.get_by_label(AGENDA).fill(agenda)
     submit_booking(page)
@@ -200,11 +224,11 @@ def book_as_account(
 def test_account_books_with_chosen_advisor(
     page: Page, live_server: str, deliver_mail, axe_check
 ) -> None:
-    """A logged-in client goes the whole way: type and topic, a named advisor, two weeks
-    ahead with "Nächste Woche" (an HTMX swap of the picker alone that pushes the URL, so
-    back returns to the previous week), the first free time, an agenda. The booking is
-    confirmed at once, listed under "Meine Termine" → "Anstehend", and both the client and
-    the advisor get a mail about it."""
+    """A logged-in client goes the whole way: the picker from the navigation, a topic and a
+    named advisor chosen beside the calendar (each an HTMX swap), the next month (an HTMX
+    swap of the calendar alone that pushes the URL, so back returns to this month), a free
+    day, its first time, an agenda. The booking is confirmed at once, listed under "Meine
+    Termine" → "Anstehend", and both the client and the advisor get a mail about it."""
     client = "andreas.krueger@rheinchem.example"
     agenda = "Journey 1: MES-Anbindung unserer Abfüllanlage"
     log_in(page, live_server, client)
@@ -212,40 +236,46 @@ def test_account_books_with_chosen_advisor(
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
         "link", name="Beratung buchen"
     ).click()
-    expect(page).to_have_url(f"{live_server}/beratung/")
-    expect(page.get_by_role("heading", level=1, name="Beratung buchen")).to_be_visible()
-    axe_check(page)
-
-    page.get_by_role("radio", name=ERSTGESPRAECH).check()
-    page.get_by_label("Thema").select_option(label="Digitalisierung")
-    page.get_by_role("button", name="Freie Termine zeigen").click()
-    expect(page).to_have_url(re.compile(r"/beratung/termine\?.*topic=digitalisierung"))
-    expect(page.get_by_role("heading", level=2, name=week_title(monday_in(0)))).to_be_visible()
-    axe_check(page)
-
-    page.get_by_label("Beraterin oder Berater").select_option(label=BRANDT)
-    page.get_by_role("button", name="Anzeigen").click()
-    expect(summary_value(page, "Mit")).to_have_text(BRANDT)
-    expect(page).to_have_url(re.compile(r"[?&]advisor=\d+(&|$)"))
+    expect(page).to_have_url(f"{live_server}/beratung/termine")
+    expect(page.get_by_role("heading", level=1, name="Termin wählen")).to_be_visible()
+    expect(page.locator("nav.steps [aria-current=step]")).to_contain_text("Termin")
     wait_for_htmx(page)
+    axe_check(page)
 
     # A marker on window survives HTMX swaps but not a page load.
     page.evaluate("() => { window.__samePage = true; }")
-    next_week(page, monday_in(1))
-    next_week(page, monday_in(2))
-    assert page.evaluate("() => window.__samePage === true"), "the week changed by a page load"
-    expect(summary_value(page, "Mit")).to_have_text(BRANDT)
+    choose(page, "Beratung", ERSTGESPRAECH)
+    choose(page, "Thema", "Digitalisierung")
+    choose(page, "Beraterin oder Berater", BRANDT)
+    expect(page).to_have_url(re.compile(r"/beratung/termine\?.*topic=digitalisierung"))
+    expect(page).to_have_url(re.compile(r"[?&]advisor=\d+(&|$)"))
+    expect(page.locator(".chosen-advisor")).to_contain_text(BRANDT)
+    axe_check(page)
+
+    this_month = page.locator("#month-title").inner_text()
+    following = (monday_in(0).replace(day=1) + timedelta(days=32)).replace(day=1)
+    if this_month != month_title(datetime.now(BERLIN).date()):
+        following = (following + timedelta(days=32)).replace(day=1)  # opened on next month
+    next_month(page, following)
+    assert page.evaluate("() => window.__samePage === true"), "the month changed by a page load"
+    expect(page.get_by_label("Beraterin oder Berater")).to_have_value(re.compile(r"^\d+$"))
     axe_check(page)
 
     page.go_back()
-    expect(page).to_have_url(re.compile(rf"[?&]week={monday_in(1).isoformat()}(&|$)"))
-    expect(page.get_by_role("heading", level=2, name=week_title(monday_in(1)))).to_be_visible()
-    expect(slot_links(page).first).to_be_visible()
+    expect(page.locator("#month-title")).to_have_text(this_month)
     wait_for_htmx(page)
-    next_week(page, monday_in(2))
+    next_month(page, following)
+
+    free_day = page.locator("a.day-link").first
+    day = date.fromisoformat(free_day.get_attribute("id").removeprefix("day-"))
+    free_day.click()
+    expect(page.locator("#day-title")).to_have_text(day_title(day))
+    expect(page.locator("#day-title")).to_be_focused()
+    expect(page).to_have_url(re.compile(rf"[?&]day={day.isoformat()}(&|$)"))
+    assert page.evaluate("() => window.__samePage === true"), "the day changed by a page load"
 
     start, meeting = choose_slot(page)
-    assert local_day(start) >= monday_in(2), "the first free time of a week two weeks ahead"
+    assert local_day(start) == day >= following, "the first free time of that day"
     expect(summary_value(page, "Mit")).to_have_text(BRANDT)
     expect(page.get_by_label("Ihr Name")).to_have_count(0)  # no guest fields for members
     axe_check(page)
@@ -286,17 +316,13 @@ def test_guest_books_and_confirms_by_mail(
     page then says so."""
     email, agenda = guest_email(), "Journey 2: Erste Schritte zum digitalen Lager"
     page.goto(f"{live_server}/beratung/")
+    expect(page).to_have_url(f"{live_server}/beratung/termine")
     wait_for_htmx(page)
     axe_check(page)
 
-    page.get_by_role("radio", name=ERSTGESPRAECH).check()
-    page.get_by_label("Thema").select_option(label="Digitalisierung")
-    page.get_by_role("button", name="Freie Termine zeigen").click()
+    choose(page, "Thema", "Digitalisierung")
     expect(page.get_by_label("Beraterin oder Berater")).to_have_value("any")
-    expect(page).to_have_url(re.compile(r"[?&]advisor=any(&|$)"))
-    wait_for_htmx(page)
-    for weeks in (1, 2, 3):
-        next_week(page, monday_in(weeks))
+    open_picker(page, picker_url(live_server, topic="digitalisierung"), monday_in(3))
     axe_check(page)
 
     start, meeting = choose_slot(page)
@@ -310,7 +336,7 @@ def test_guest_books_and_confirms_by_mail(
     page.get_by_label(AGENDA).fill(agenda)
     submit_booking(page)
     expect_booking_page(page, status="wartet auf Bestätigung", meeting=meeting)
-    expect(page.get_by_role("status")).to_contain_text("Bitte bestätigen Sie den Termin")
+    expect(page.get_by_role("main")).to_contain_text("Noch ein Schritt: Bitte bestätigen Sie")
     expect(summary_value(page, "Mit")).to_have_text(re.compile(f"^({re.escape(BRANDT)}|{BECKER})$"))
     expect(summary_value(page, "Gebucht von")).to_have_text("Jana Vogt (Vogt Logistik KG)")
     axe_check(page)
@@ -348,7 +374,7 @@ def test_reschedule_moves_the_booking(
     page.get_by_role("link", name="Verschieben").click()
     expect(page.get_by_role("heading", level=1, name="Termin verschieben")).to_be_visible()
     expect(page.get_by_text(f"Bisher: {before}")).to_be_visible()
-    expect(page.get_by_role("heading", level=2, name=week_title(monday))).to_be_visible()
+    expect(page.locator("#day-title")).to_have_text(day_title(local_day(original)))
     axe_check(page)
 
     starts = offered_starts(page)
@@ -375,7 +401,7 @@ def test_reschedule_moves_the_booking(
     assert after in moved.text
     advisor_mail = mail_about(
         deliver_mail("mehmet.yilmaz@industryhub.example"),
-        f"Termin verschoben: {ERSTGESPRAECH} mit Markus Lehmann",
+        f"Termin verschoben: {ERSTGESPRAECH} – Datenstrategie mit Markus Lehmann",
         agenda,
     )
     assert "wurde verschoben auf:" in advisor_mail.text
@@ -391,9 +417,7 @@ def test_cancel_frees_the_time(
     reason = "Unser Geschäftsführer ist an dem Tag auf einer Messe."
     hoffmann = advisor_id(live_app, "julia.hoffmann@industryhub.example")
     monday = monday_in(3)
-    url = picker_url(
-        live_server, topic="nachhaltige-geschaeftsmodelle", advisor=hoffmann, week=monday
-    )
+    url = picker_url(live_server, topic="nachhaltige-geschaeftsmodelle", advisor=hoffmann)
     log_in(page, live_server, client)
     start, meeting = book_as_account(
         page,
@@ -405,7 +429,7 @@ def test_cancel_frees_the_time(
     )
     show_url = page.url
 
-    open_picker(page, url, monday)
+    open_day(page, url, local_day(start))
     assert start not in offered_starts(page), "a booked time must not be offered"
 
     page.goto(show_url)
@@ -436,7 +460,7 @@ def test_cancel_frees_the_time(
     ).to_be_visible()
     axe_check(page)
 
-    open_picker(page, url, monday)
+    open_day(page, url, local_day(start))
     assert start in offered_starts(page), "the cancelled time is free again"
     axe_check(page)
     slot_links(page).nth(offered_starts(page).index(start)).click()
@@ -446,7 +470,7 @@ def test_cancel_frees_the_time(
     assert reason in cancelled.text
     mail_about(
         deliver_mail("julia.hoffmann@industryhub.example"),
-        f"Termin abgesagt: {ERSTGESPRAECH} mit Lea Schubert",
+        f"Termin abgesagt: {ERSTGESPRAECH} – Nachhaltige Geschäftsmodelle mit Lea Schubert",
         agenda,
     )
 
@@ -456,7 +480,7 @@ def test_any_advisor_fills_both_then_refuses(page: Page, live_server: str, axe_c
     advisors, one each; the picker then stops offering that time, and a third visitor whose
     form was already open gets "just taken" with fresh times instead."""
     monday = monday_in(4)
-    url = picker_url(live_server, topic="digitalisierung", week=monday)
+    url = picker_url(live_server, topic="digitalisierung")
     open_picker(page, url, monday)
     first_start = offered_starts(page)[0]
 
@@ -506,7 +530,7 @@ def test_slot_taken_while_filling_the_form(
     monday = monday_in(5)
     agenda = "Journey 6: Retrofit einer Spritzgießmaschine,\nmit OPC UA und Energiemonitoring."
     email = guest_email()
-    url = picker_url(live_server, topic="digitalisierung", advisor=becker, week=monday)
+    url = picker_url(live_server, topic="digitalisierung", advisor=becker)
     open_picker(page, url, monday)
     start, _ = choose_slot(page)
     form_url = page.url
