@@ -548,3 +548,10 @@ def test_the_advisor_is_not_asked_to_confirm_a_guests_pending_booking(app, clien
     assert "Eva Gast" in page and "Gast GmbH" in page
     assert "erst, wenn der Gast ihn über den Link in unserer E-Mail bestätigt" in page
     assert "Bitte bestätigen Sie den Termin" not in page
+
+
+def test_a_zone_chosen_on_a_cached_calendar_is_remembered_too(htmx_client, world):
+    url = picker_url(world) + "&tz=Asia/Tokyo"
+    first, again = htmx_client.get(url), htmx_client.get(url)
+    assert again.get_data() == first.get_data()
+    assert "zone=Asia/Tokyo" in again.headers.get("Set-Cookie", "")

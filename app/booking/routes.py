@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -73,32 +73,47 @@ def picker():
     computation.
     """
     now, zone = utcnow(), _viewer_zone()
-    key = None
-    # Day and month links swap only the calendar: no need to send the choice form again.
-    block = "slots" if request.headers.get("HX-Target") == "slot-picker" else "picker"
-    if wants_fragment() and not session.get("_flashes") and request.args.get("topic"):
-        topic, advisor = request.args["topic"], request.args.get("advisor", ANY_ADVISOR)
-        wanted = (block, get_locale(), zone.key, _asked_day(zone), request.args.get("type", ""))
-        key = fragment_key("picker", now, topic, advisor, *wanted)
-        if (html := cached(key)) is not None:
-            return Response(html, mimetype="text/html")
+    key = _picker_cache_key(now, zone)
+    response = _cached_fragment(key) or _render_picker(now, zone, key)
+    if request.args.get(TIMEZONE_COOKIE) == zone.key:
+        remember_timezone(response, zone.key)
+    return response
+
+
+def _picker_block() -> str:
+    """Day and month links swap only the calendar: no need to send the choice form again."""
+    return "slots" if request.headers.get("HX-Target") == "slot-picker" else "picker"
+
+
+def _picker_cache_key(now: datetime, zone: ZoneInfo) -> str | None:
+    if not wants_fragment() or session.get("_flashes") or not request.args.get("topic"):
+        return None
+    topic, advisor = request.args["topic"], request.args.get("advisor", ANY_ADVISOR)
+    wanted = (_picker_block(), get_locale(), zone.key, request.args.get(TIMEZONE_COOKIE, ""))
+    asked = (_asked_day(zone), request.args.get("type", ""))
+    return fragment_key("picker", now, topic, advisor, *wanted, *asked)
+
+
+def _cached_fragment(key: str | None) -> Response | None:
+    html = cached(key)
+    return Response(html, mimetype="text/html") if html is not None else None
+
+
+def _render_picker(now: datetime, zone: ZoneInfo, key: str | None) -> Response:
     offer = current_offer()
     choice = choose(offer, request.args)
-    month = open_month(choice, zone, now, _asked_day(zone)) if choice else None
     response = render(
         "booking/picker.html",
-        block=block,
+        block=_picker_block(),
         offer=offer,
         choice=choice,
         journey=journey_params(choice) if choice else {},
         advisor_gone=bool(choice) and choice.advisor is None and _asked_advisor(),
-        month=month,
+        month=open_month(choice, zone, now, _asked_day(zone)) if choice else None,
         zone=zone,
         zone_guessed=zone_is_a_guess(),
     )
     remember(key, response.get_data(as_text=True))
-    if request.args.get(TIMEZONE_COOKIE) == zone.key:
-        remember_timezone(response, zone.key)
     return response
 
 
