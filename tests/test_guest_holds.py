@@ -9,7 +9,6 @@ address are serialised by a lock on the address.
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from app.models import Booking
 from app.models.types import utcnow
 from tests.booking_support import GUEST, GUEST_FORM, at, book, monday_in, writing
 from tests.conftest import Client, app_config
+from tests.test_booking_concurrency import racing_app, together
 
 SAME_TIME = "Für diese E-Mail-Adresse wartet schon ein Termin zur selben Zeit auf Bestätigung"
 BOOKED_THEN = "Für diese E-Mail-Adresse ist zu dieser Zeit schon ein Termin gebucht"
@@ -201,38 +201,21 @@ def test_a_guest_cannot_move_a_hold_onto_the_time_of_another(app, client, world)
         )
 
 
-def race(database_url: str, requests: list[tuple]) -> list[int]:
+def race(database_url: str, requests: list[tuple]) -> list[tuple[int, str]]:
     """Post every (start, advisor, e-mail) booking at the same moment, each in its thread."""
-    racing = create_app(
-        app_config(
-            database_url,
-            SQLALCHEMY_ENGINE_OPTIONS={"pool_size": len(requests) + 5, "max_overflow": 0},
-        )
-    )
-    racing.test_client_class = Client
-    ready = threading.Barrier(len(requests))
-    answers: list = [None] * len(requests)
 
-    def press_book(number: int) -> None:
-        start, advisor, email = requests[number]
-        client = racing.test_client()
-        token = client.csrf_token()
-        ready.wait(timeout=30)
-        response = client.post(
-            book_url(start, advisor),
-            data={**GUEST_FORM, "guest_email": email, "csrf_token": token},
-        )
-        answers[number] = (response.status_code, response.get_data(as_text=True))
+    def press_book(start, advisor, email):
+        def press(client: Client, token: str) -> tuple[int, str]:
+            response = client.post(
+                book_url(start, advisor),
+                data={**GUEST_FORM, "guest_email": email, "csrf_token": token},
+            )
+            return response.status_code, response.get_data(as_text=True)
 
-    threads = [threading.Thread(target=press_book, args=(n,)) for n in range(len(requests))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    with racing.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    return answers
+        return press
+
+    actions = [press_book(*request) for request in requests]
+    return together(racing_app(database_url, len(requests)), actions)
 
 
 def test_simultaneous_requests_for_one_address_at_one_time_give_one_hold(
