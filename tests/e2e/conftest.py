@@ -12,6 +12,7 @@ import re
 import shutil
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -86,20 +87,33 @@ def live_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory, e2e_smtp_server: SMTPServer, live_port: int) -> Iterator[Flask]:
-    """The app on a fresh, migrated SQLite file, seeded with the demo hub."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite'}"
-    base_url = f"http://127.0.0.1:{live_port}"
-    app = create_app(app_config(url, **e2e_smtp_server.config(), BASE_URL=base_url))
-    limiter.reset()
-    with app.app_context():
-        upgrade()
-        demo.seed()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def demo_hub(tmp_path_factory, e2e_smtp_server: SMTPServer, live_port: int):
+    """Make the app on a fresh, migrated SQLite file, seeded with the demo hub; keyword
+    arguments add settings (a module's own ``live_app`` may need an accent colour, say)."""
+
+    @contextmanager
+    def make(**config) -> Iterator[Flask]:
+        url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'hub.sqlite'}"
+        base_url = f"http://127.0.0.1:{live_port}"
+        app = create_app(app_config(url, **e2e_smtp_server.config(), BASE_URL=base_url, **config))
+        limiter.reset()
+        with app.app_context():
+            upgrade()
+            demo.seed()
+            db.session.commit()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def live_app(demo_hub) -> Iterator[Flask]:
+    """The demo hub as the app is configured by default."""
+    with demo_hub() as app:
+        yield app
 
 
 @pytest.fixture(scope="module")

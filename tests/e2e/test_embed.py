@@ -19,14 +19,10 @@ from urllib.request import urlopen
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, Frame, Page, expect
 
-from app import create_app, demo
-from app.extensions import db, limiter
 from app.models.types import utcnow
-from tests.conftest import app_config, free_port
-from tests.smtp import SMTPServer
+from tests.conftest import free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -88,28 +84,10 @@ def host_site(live_port: int, host_port: int) -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def live_app(
-    tmp_path_factory, e2e_smtp_server: SMTPServer, live_port: int, host_port: int
-) -> Iterator[Flask]:
+def live_app(demo_hub, host_port: int) -> Iterator[Flask]:
     """The demo hub, framable by ``http://localhost:<host_port>`` only."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('embed') / 'embed.sqlite'}"
-    app = create_app(
-        app_config(
-            url,
-            **e2e_smtp_server.config(),
-            BASE_URL=f"http://127.0.0.1:{live_port}",
-            EMBED_ORIGINS=f"http://localhost:{host_port}",
-        )
-    )
-    limiter.reset()
-    with app.app_context():
-        upgrade()
-        demo.seed()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    with demo_hub(EMBED_ORIGINS=f"http://localhost:{host_port}") as app:
+        yield app
 
 
 def framed(page: Page, host: str, src: str) -> Frame:

@@ -9,14 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
-from flask_migrate import upgrade
 from playwright.sync_api import Browser, Page, expect
 
-from app import create_app, demo
 from app.demo import DEMO_PASSWORD
-from app.extensions import db, limiter
-from tests.conftest import app_config
-from tests.smtp import SMTPServer
 
 pytestmark = pytest.mark.e2e
 
@@ -27,25 +22,9 @@ MAX_PHONE_HEADER = 90  # px: the free times must not hide below a tall header
 
 
 @pytest.fixture(scope="module")
-def live_app(tmp_path_factory, e2e_smtp_server: SMTPServer, live_port: int) -> Iterator[Flask]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('layout') / 'layout.sqlite'}"
-    app = create_app(
-        app_config(
-            url,
-            **e2e_smtp_server.config(),
-            BASE_URL=f"http://127.0.0.1:{live_port}",
-            HUB_ACCENT_COLOR=ACCENT,
-        )
-    )
-    limiter.reset()
-    with app.app_context():
-        upgrade()
-        demo.seed()
-        db.session.commit()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def live_app(demo_hub) -> Iterator[Flask]:
+    with demo_hub(HUB_ACCENT_COLOR=ACCENT) as app:
+        yield app
 
 
 def phone(browser: Browser) -> Page:
