@@ -145,16 +145,11 @@ def test_home_page_queries_do_not_grow_with_advisors(app, client, runner, count_
 VNU_JAR = Path(__file__).resolve().parent.parent / "node_modules/vnu-jar/build/dist/vnu.jar"
 
 
-def test_pages_pass_the_nu_html_checker(app, client, auth, make, world, tmp_path):
-    """The W3C's Nu HTML Checker finds no error on any page (DESIGN.md §9)."""
+def nu_errors(files: list[str]) -> list[dict]:
+    """What the W3C's Nu HTML Checker reports as errors in ``files`` (skips without it)."""
     java = shutil.which("java")
     if java is None or not VNU_JAR.exists():
         needs_service("HTML check skipped: install Java and run `npm ci` for the Nu HTML Checker")
-    files = []
-    for number, (path, response) in enumerate(pages(app, client, auth, make, world)):
-        page = tmp_path / f"{number:02d}{path.split('?')[0].replace('/', '_')}.html"
-        page.write_bytes(response.get_data())
-        files.append(str(page))
     checked = subprocess.run(  # noqa: S603 (fixed arguments, our own files)
         [java, "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
         capture_output=True,
@@ -162,5 +157,15 @@ def test_pages_pass_the_nu_html_checker(app, client, auth, make, world, tmp_path
         timeout=120,
         check=False,
     )
-    errors = json.loads(checked.stderr or '{"messages": []}')["messages"]
+    return json.loads(checked.stderr or '{"messages": []}')["messages"]
+
+
+def test_pages_pass_the_nu_html_checker(app, client, auth, make, world, tmp_path):
+    """The W3C's Nu HTML Checker finds no error on any page (DESIGN.md §9)."""
+    files = []
+    for number, (path, response) in enumerate(pages(app, client, auth, make, world)):
+        page = tmp_path / f"{number:02d}{path.split('?')[0].replace('/', '_')}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
     assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
