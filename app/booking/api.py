@@ -94,9 +94,7 @@ def _read_query() -> tuple[ConsultationType, Topic, list[Advisor], date, date, s
     advisors: list[Advisor] = []
     if topic is not None:
         wanted = request.args.get("advisor", ANY_ADVISOR)
-        advisors = [
-            a for a in topic.advisors if a.is_bookable and wanted in (ANY_ADVISOR, str(a.id))
-        ]
+        advisors = [a for a in topic.bookable_advisors if wanted in (ANY_ADVISOR, str(a.id))]
         if not advisors and wanted != ANY_ADVISOR:
             invalid.append({"name": "advisor", "reason": "no active advisor of this topic"})
     if invalid:

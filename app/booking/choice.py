@@ -33,7 +33,7 @@ class Choice:
     def advisors(self) -> list[Advisor]:
         if self.advisor is not None:
             return [self.advisor]
-        return [a for a in self.topic.advisors if a.is_bookable]
+        return self.topic.bookable_advisors
 
     def params(self) -> dict[str, str]:
         return {
@@ -80,7 +80,7 @@ def read_choice(values) -> Choice:
     wanted = values.get("advisor", ANY_ADVISOR)
     if wanted == ANY_ADVISOR:
         return Choice(ctype, topic, None)
-    advisor = next((a for a in topic.advisors if str(a.id) == wanted and a.is_bookable), None)
+    advisor = next((a for a in topic.bookable_advisors if str(a.id) == wanted), None)
     if advisor is None:
         abort(404)
     return Choice(ctype, topic, advisor)
@@ -93,13 +93,9 @@ class Offer:
     types: list[ConsultationType]
     topics: list[Topic]
 
-    def advisors_of(self, topic: Topic) -> list[Advisor]:
-        return [a for a in topic.advisors if a.is_bookable]
-
 
 def current_offer() -> Offer:
-    topics = [t for t in topics_with_advisors() if any(a.is_bookable for a in t.advisors)]
-    return Offer(active_types(), topics)
+    return Offer(active_types(), [t for t in topics_with_advisors() if t.bookable_advisors])
 
 
 def choose(offer: Offer, values) -> Choice | None:
@@ -120,15 +116,15 @@ def choose(offer: Offer, values) -> Choice | None:
     if slug := values.get("topic"):
         topic = next((t for t in offer.topics if t.slug == slug), None) or abort(404)
     elif wanted != ANY_ADVISOR:
-        topic = next((t for t in offer.topics if _advises(t, wanted, offer)), None)
+        topic = next((t for t in offer.topics if _advises(t, wanted)), None)
     topic = topic or offer.topics[0]
     if wanted != ANY_ADVISOR:
-        advisor = next((a for a in offer.advisors_of(topic) if str(a.id) == wanted), None)
+        advisor = next((a for a in topic.bookable_advisors if str(a.id) == wanted), None)
     return Choice(ctype, topic, advisor)
 
 
-def _advises(topic: Topic, advisor_id: str, offer: Offer) -> bool:
-    return any(str(a.id) == advisor_id for a in offer.advisors_of(topic))
+def _advises(topic: Topic, advisor_id: str) -> bool:
+    return any(str(a.id) == advisor_id for a in topic.bookable_advisors)
 
 
 def usable_date(day: date) -> bool:

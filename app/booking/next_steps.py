@@ -18,7 +18,7 @@ def picker_params(booking: Booking, same_advisor: bool = False) -> dict[str, str
     params: dict[str, str] = {}
     if booking.consultation_type.active:
         params["type"] = booking.consultation_type.slug
-    bookable = [advisor for advisor in booking.topic.advisors if advisor.is_bookable]
+    bookable = booking.topic.bookable_advisors
     if bookable:
         params["topic"] = booking.topic.slug
         if same_advisor and booking.advisor in bookable:

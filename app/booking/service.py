@@ -227,7 +227,7 @@ def book(
         raise SlotUnavailable()
     if guest is not None:
         _check_guest_holds(guest.email, start, start + ctype.duration, now)
-    candidates = [advisor] if advisor else [a for a in topic.advisors if a.is_bookable]
+    candidates = [advisor] if advisor else topic.bookable_advisors
     for candidate in free_candidates(candidates, ctype, start, now):
         try:
             with db.session.begin_nested():  # rolled back: the candidate's lock is released

@@ -34,6 +34,11 @@ class Topic(db.Model):
     def __repr__(self) -> str:
         return f"<Topic {self.slug}>"
 
+    @property
+    def bookable_advisors(self) -> list[Advisor]:
+        """Its advisors who can be booked (see ``Advisor.is_bookable``), in their order."""
+        return [advisor for advisor in self.advisors if advisor.is_bookable]
+
 
 class Advisor(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
