@@ -23,6 +23,7 @@ from app.zones import timezone_names as timezone_names
 
 LOCALE_COOKIE = "lang"
 TIMEZONE_COOKIE = "tz"  # the browser's zone, written by app.js on every visit
+ZONE_PARAM = "tz"  # a zone chosen on a page (the picker), carried on through the journey
 CHOSEN_ZONE_COOKIE = "zone"  # a zone the visitor chose on the site: wins over the browser's
 
 
@@ -56,7 +57,7 @@ def _told_timezone() -> str | None:
     # Browsers percent-encode the "/" of "America/New_York" in the cookie (document.cookie).
     browser = unquote(request.cookies.get(TIMEZONE_COOKIE, ""))
     for told in (
-        request.values.get(TIMEZONE_COOKIE),
+        request.values.get(ZONE_PARAM),
         profile,
         request.cookies.get(CHOSEN_ZONE_COOKIE),
         browser,

@@ -143,6 +143,15 @@ def parse_start(value: str | None) -> datetime:
     return start.astimezone(ZoneInfo("UTC"))
 
 
+def asked_day(values) -> date | None:
+    """The day a link asks for: ``day``, or any day of an old ``week`` link; None if none
+    can be read."""
+    try:
+        return date.fromisoformat(values.get("day") or values.get("week") or "")
+    except ValueError:
+        return None
+
+
 def week_of(value: str | None, zone: ZoneInfo, now: datetime) -> date:
     """The Monday of the week named by ``value`` (any usable date in it), else of this week."""
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,7 +14,7 @@ from app.auth.access import role_required
 from app.booking import bp, next_steps, service
 from app.booking.access import booking_or_404
 from app.booking.availability import holds_time
-from app.booking.choice import Choice, parse_start
+from app.booking.choice import Choice, asked_day, parse_start
 from app.booking.forms import CancelForm, ConfirmForm
 from app.booking.picker import open_month
 from app.booking.routes import flash_invalid_time
@@ -28,16 +27,6 @@ from app.web import form_status, render
 
 def _back_to(booking: Booking, token: str | None):
     return redirect(url_for("booking.show", uid=booking.uid, token=token))
-
-
-def _shown_day(booking: Booking, start, zone: ZoneInfo) -> date | None:
-    """The day asked for (``day``, or an old ``week`` link), else the chosen or booked one."""
-    for value in (request.args.get("day"), request.args.get("week")):
-        try:
-            return date.fromisoformat(value or "")
-        except ValueError:
-            continue
-    return (start or booking.start).astimezone(zone).date()
 
 
 @bp.get("/termin/<uid>")
@@ -76,7 +65,9 @@ def reschedule(uid: str):
         db.session.commit()
         flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
         return _back_to(booking, token)
-    month = open_month(choice, zone, now, _shown_day(booking, start, zone), booking.id)
+    # The day asked for, else the one of the chosen or the booked time.
+    shown = asked_day(request.args) or (start or booking.start).astimezone(zone).date()
+    month = open_month(choice, zone, now, shown, booking.id)
     return render(
         "booking/reschedule.html",
         block="picker",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from app.booking import bp, service
 from app.booking.choice import (
     ANY_ADVISOR,
     Choice,
+    asked_day,
     choose,
     current_offer,
     parse_start,
@@ -29,7 +30,7 @@ from app.booking.picker import open_month, week_view
 from app.database import is_transient
 from app.extensions import db, limiter
 from app.i18n import (
-    TIMEZONE_COOKIE,
+    ZONE_PARAM,
     is_known_timezone,
     remember_timezone,
     select_locale,
@@ -55,14 +56,6 @@ def start():
     return redirect(url_for("booking.picker", **request.args))
 
 
-def _asked_day(zone: ZoneInfo) -> date | None:
-    """The day a link asks for: ``day``, or any day of an old ``week`` link."""
-    try:
-        return date.fromisoformat(request.args.get("day") or request.args.get("week") or "")
-    except ValueError:
-        return None
-
-
 @bp.get("/termine")
 def picker():
     """Step 2: choose type, topic and advisor, then a day of the month and a free time.
@@ -75,7 +68,7 @@ def picker():
     now, zone = utcnow(), _viewer_zone()
     key = _picker_cache_key(now, zone)
     response = _cached_fragment(key) or _render_picker(now, zone, key)
-    if request.args.get(TIMEZONE_COOKIE) == zone.key:
+    if request.args.get(ZONE_PARAM) == zone.key:
         remember_timezone(response, zone.key)
     return response
 
@@ -89,8 +82,8 @@ def _picker_cache_key(now: datetime, zone: ZoneInfo) -> str | None:
     if not wants_fragment() or session.get("_flashes") or not request.args.get("topic"):
         return None
     topic, advisor = request.args["topic"], request.args.get("advisor", ANY_ADVISOR)
-    wanted = (_picker_block(), get_locale(), zone.key, request.args.get(TIMEZONE_COOKIE, ""))
-    asked = (_asked_day(zone), request.args.get("type", ""))
+    wanted = (_picker_block(), get_locale(), zone.key, request.args.get(ZONE_PARAM, ""))
+    asked = (asked_day(request.args), request.args.get("type", ""))
     return fragment_key("picker", now, topic, advisor, *wanted, *asked)
 
 
@@ -109,7 +102,7 @@ def _render_picker(now: datetime, zone: ZoneInfo, key: str | None) -> Response:
         choice=choice,
         journey=journey_params(choice) if choice else {},
         advisor_gone=bool(choice) and choice.advisor is None and _asked_advisor(),
-        month=open_month(choice, zone, now, _asked_day(zone)) if choice else None,
+        month=open_month(choice, zone, now, asked_day(request.args)) if choice else None,
         zone=zone,
         zone_guessed=zone_is_a_guess(),
     )
@@ -123,8 +116,8 @@ def _asked_advisor() -> bool:
 
 def journey_params(choice: Choice) -> dict[str, str]:
     """What every link of the journey carries on: the choice, and a zone chosen here."""
-    chosen = request.values.get(TIMEZONE_COOKIE)
-    return choice.params() | ({TIMEZONE_COOKIE: chosen} if is_known_timezone(chosen) else {})
+    chosen = request.values.get(ZONE_PARAM)
+    return choice.params() | ({ZONE_PARAM: chosen} if is_known_timezone(chosen) else {})
 
 
 def _form_for_viewer():

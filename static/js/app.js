@@ -62,7 +62,7 @@
 
   // Month grid (ARIA grid pattern): one tab stop on the chosen day, arrow keys move by day
   // and week, Home/End to the week's ends, PageUp/PageDown to the other months.
-  function dayLinks(root) {
+  function dayCells(root) {
     return Array.prototype.slice.call(root.querySelectorAll(".month-grid td"));
   }
   function rovingDays(root) {
@@ -93,7 +93,7 @@
     if (!link) {
       return;
     }
-    var cells = dayLinks(document);
+    var cells = dayCells(document);
     var index = cells.indexOf(link.closest("td"));
     var steps = { ArrowLeft: -1, ArrowRight: 1, ArrowUp: -7, ArrowDown: 7 };
     var target = null;
