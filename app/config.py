@@ -166,3 +166,19 @@ class Config:
         self.MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR", str(instance / "outbox"))
         self.MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
         self.MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", "30"))
+
+        # Calendars (app/calendar/, docs in README "Calendars")
+        # The hub's own video service: each video booking gets a room under this URL, e.g.
+        # "https://meet.industryhub.example/" (Jitsi) — unless the advisor has a fixed link.
+        self.VIDEO_ROOM_BASE_URL = os.environ.get("VIDEO_ROOM_BASE_URL", "")
+        # Busy-time import from the advisors' own calendars, run by `flask worker`.
+        self.CALENDAR_IMPORT_INTERVAL = timedelta(
+            minutes=float(os.environ.get("CALENDAR_IMPORT_INTERVAL_MINUTES", "15"))
+        )
+        self.CALENDAR_IMPORT_TIMEOUT = float(os.environ.get("CALENDAR_IMPORT_TIMEOUT", "10"))
+        self.CALENDAR_IMPORT_MAX_BYTES = int(
+            os.environ.get("CALENDAR_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
+        )
+        # Loopback, private and link-local addresses are refused (a calendar URL must not
+        # reach into the hub's own network) unless an on-premise calendar needs them.
+        self.CALENDAR_IMPORT_ALLOW_PRIVATE = _bool("CALENDAR_IMPORT_ALLOW_PRIVATE", False)

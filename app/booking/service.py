@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.booking import freshness, guest_holds, notifications
+from app.booking import freshness, guest_holds, notifications, reminders
 from app.booking.availability import free_slots_by_advisor, holds_time
+from app.booking.meeting import give_room
 from app.database import is_transient, lock_row
 from app.extensions import db
 from app.models import (
@@ -267,8 +268,7 @@ def _booked_by(booking: Booking, booker: User | None, guest: Guest | None, now: 
     if booker is not None:
         booking.booked_by = booker
         booking.organisation = booker.organisation
-        booking.status = BookingStatus.CONFIRMED.value
-        booking.confirmed_at = now
+        _confirm(booking, now)
     else:
         booking.guest_name = guest.name.strip()
         booking.guest_email = guest_holds.normalise(guest.email)
@@ -316,12 +316,19 @@ def confirm_guest_booking(booking: Booking, now: datetime | None = None) -> Book
         return booking  # a second click: nothing to do, no second mail
     if booking.status != BookingStatus.PENDING.value or booking.hold_expires_at <= now:
         raise HoldExpired()
-    booking.status = BookingStatus.CONFIRMED.value
-    booking.confirmed_at = now
     booking.hold_expires_at = None
+    _confirm(booking, now)
     db.session.flush()
     notifications.confirmed(booking)
     return booking
+
+
+def _confirm(booking: Booking, now: datetime) -> None:
+    """Confirmed: the meeting gets its video room and its reminder."""
+    booking.status = BookingStatus.CONFIRMED.value
+    booking.confirmed_at = now
+    give_room(booking)
+    reminders.schedule(booking, now)
 
 
 def ensure_changeable(booking: Booking, now: datetime) -> None:
@@ -344,6 +351,7 @@ def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -
     previous_start = booking.start
     _place(booking, booking.consultation_type, start)
     booking.sequence += 1
+    reminders.schedule(booking, now)
     _store(booking)
     notifications.rescheduled(booking, previous_start)
     return booking
@@ -358,6 +366,7 @@ def cancel(booking: Booking, reason: str, now: datetime | None = None) -> Bookin
     booking.cancelled_at = now
     booking.cancel_reason = reason.strip()
     booking.sequence += 1
+    booking.reminder_due_at = None
     db.session.flush()
     notifications.cancelled(booking)
     return booking

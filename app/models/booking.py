@@ -53,6 +53,11 @@ class Advisor(db.Model):
     calendar_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Random per uploaded photo (None: no photo), so its URL can be cached for ever.
     photo_token: Mapped[str | None] = mapped_column(sa.String(32))
+    # The secret in the advisor's subscription URL (app/advisor/feed.py); None: no feed yet.
+    feed_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    # A fixed video meeting link (e.g. their own Teams or Jitsi room); empty: the hub's
+    # video service gives each booking its own room (app/booking/meeting.py).
+    meeting_link: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(
@@ -113,6 +118,8 @@ class ConsultationType(db.Model):
     # Address, dial-in or link; per language, English falling back to German.
     location_detail_de: Mapped[str] = mapped_column(sa.String(255), default="")
     location_detail_en: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    # Hours before a confirmed meeting that the company contact is reminded; 0: no reminder.
+    reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     active: Mapped[bool] = mapped_column(default=True)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -124,6 +131,7 @@ class ConsultationType(db.Model):
         sa.CheckConstraint("location_kind IN ('on_site', 'video', 'phone')", name="location"),
         # NULL means no limit; 0 would mean nothing offered, which is what inactive says.
         sa.CheckConstraint("max_per_day IS NULL OR max_per_day >= 1", name="max_per_day"),
+        sa.CheckConstraint("reminder_hours BETWEEN 0 AND 336", name="reminder_hours"),
     )
 
     def __repr__(self) -> str:
@@ -195,6 +203,30 @@ class BusyBlock(db.Model):
     __table_args__ = (sa.Index("ix_busy_block_advisor_time", "advisor_id", "end", "start"),)
 
 
+class ExternalCalendar(db.Model):
+    """An advisor's own calendar (an ICS URL) whose busy times are imported as busy blocks.
+
+    ``error`` is a short code (``app.calendar.fetch``), shown to the advisor in plain words;
+    after an error the busy blocks of the last good import stay.
+    """
+
+    advisor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("advisor.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(sa.String(2000))
+    etag: Mapped[str | None] = mapped_column(sa.String(255))
+    last_modified: Mapped[str | None] = mapped_column(sa.String(64))
+    # Set by "fetch now"; the worker takes it before the regular interval is over.
+    requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(sa.String(40))
+    error_detail: Mapped[str | None] = mapped_column(sa.String(255))
+    block_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    advisor: Mapped[Advisor] = relationship()
+
+
 class Booking(db.Model):
     """A consultation. Never deleted by users: cancelling sets the status.
 
@@ -222,6 +254,10 @@ class Booking(db.Model):
     status: Mapped[str] = mapped_column(sa.String(10), default=BookingStatus.CONFIRMED.value)
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sequence: Mapped[int] = mapped_column(default=0)
+    # The video room, given when the booking is confirmed and kept when it moves.
+    meeting_url: Mapped[str | None] = mapped_column(sa.String(500))
+    # When the reminder is due (None: none due, or sent); app/booking/reminders.py.
+    reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agenda: Mapped[str] = mapped_column(sa.Text, default="")
     advisor_notes: Mapped[str] = mapped_column(sa.Text, default="")
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -247,6 +283,7 @@ class Booking(db.Model):
         sa.CheckConstraint("booked_by_id IS NOT NULL OR guest_email IS NOT NULL", name="booker"),
         sa.Index("ix_booking_advisor_time", "advisor_id", "blocked_until", "blocked_from"),
         sa.Index("ix_booking_organisation", "organisation_id", "start"),
+        sa.Index("ix_booking_reminder_due", "reminder_due_at"),
     )
 
     def __repr__(self) -> str:
