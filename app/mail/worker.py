@@ -1,8 +1,12 @@
-"""Sending what the outbox holds, with retries and exponential back-off.
+"""The worker's rounds, and sending what the outbox holds with retries and back-off.
 
-One message at a time: claim it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-workers never send the same message; SQLite has a single writer anyway), send it, record
-the outcome and commit, then the next. So a crash re-sends at most the one message in
+Each round queues the reminders that are due, imports the advisors' calendars that are due,
+then delivers the outbox (``run_round``); a job that fails is logged and the others still
+run.
+
+The outbox goes one message at a time: claim it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+so several workers never send the same message; SQLite has a single writer anyway), send
+it, record the outcome and commit, then the next. So a crash re-sends at most the one message in
 flight, and a worker never holds rows it is not sending (committing in the middle of a
 claimed batch would release the rest to other workers while this one still sends them).
 
@@ -17,18 +21,24 @@ from __future__ import annotations
 import signal
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from flask import current_app
 
+from app.booking.reminders import enqueue_due_reminders
 from app.extensions import db
 from app.mail.transport import Transport, build_email
 from app.models import OutboxMessage
 from app.models.types import utcnow
 
 MAX_BACKOFF = timedelta(hours=1)
+# One kind of work the worker does each round (its name for the log, and the work, given
+# the time it starts).
+Job = tuple[str, Callable[[datetime], None]]
 
 
 @dataclass
@@ -106,9 +116,55 @@ def deliver_due(
     return report
 
 
+def _deliver_outbox(transport: Transport, now: datetime) -> None:
+    report = deliver_due(transport, now)
+    if report.sent or report.retrying or report.failed:
+        current_app.logger.info(
+            "outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed
+        )
+
+
+def _send_reminders(now: datetime) -> None:
+    if queued := enqueue_due_reminders(now):
+        current_app.logger.info("reminders: %d queued", queued)
+
+
+def _import_calendars(now: datetime) -> None:
+    # Imported when run: the worker goes on sending mail and reminders even where the
+    # import cannot be loaded; that failure is logged every round like any other.
+    from app.advisor.imports import sync_due_calendars
+
+    if synced := sync_due_calendars(now):
+        current_app.logger.info("calendar import: %d calendars synced", synced)
+
+
+def jobs(transport: Transport) -> list[Job]:
+    """A round's work, in order: reminders first, so the round's delivery sends them."""
+    return [
+        ("reminders", _send_reminders),
+        ("calendar import", _import_calendars),
+        ("outbox", partial(_deliver_outbox, transport)),
+    ]
+
+
+def run_round(round_jobs: list[Job], clock: Callable[[], datetime] = utcnow) -> None:
+    """Run each job with the time it starts (``clock``'s). One that fails is logged and
+    rolled back, and the others still run; a database outage (``OperationalError``) ends
+    the round, since every job needs the database."""
+    for name, job in round_jobs:
+        try:
+            job(clock())
+        except sa.exc.OperationalError:
+            raise
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("worker: %s failed", name)
+
+
 def run_worker(transport: Transport, interval: float, once: bool = False) -> None:
-    """Deliver until SIGTERM/SIGINT; each message is recorded as sent, so stopping loses
-    nothing, and a database outage only pauses delivery."""
+    """Run rounds until SIGTERM/SIGINT; each mail is recorded as sent and each reminder as
+    queued when it happens, so stopping loses nothing, and a database outage only pauses
+    the work."""
     stopping = False
 
     def stop(*_args) -> None:
@@ -119,22 +175,14 @@ def run_worker(transport: Transport, interval: float, once: bool = False) -> Non
     try:
         while True:
             try:
-                report = deliver_due(transport)
+                run_round(jobs(transport))
             except sa.exc.OperationalError as error:
-                # The database is down or busy: the message in flight was not recorded and
-                # is tried again next round; a worker that exited here would send nothing.
+                # The database is down or busy: what was in flight was not recorded and is
+                # done again next round; a worker that exited here would send nothing.
                 db.session.rollback()
                 if once:
                     raise
-                current_app.logger.warning("outbox: database unavailable: %s", error.orig)
-                report = DeliveryReport()
-            if report.sent or report.retrying or report.failed:
-                current_app.logger.info(
-                    "outbox: %d sent, %d to retry, %d failed",
-                    report.sent,
-                    report.retrying,
-                    report.failed,
-                )
+                current_app.logger.warning("worker: database unavailable: %s", error.orig)
             if once or stopping:
                 return
             deadline = time.monotonic() + interval
