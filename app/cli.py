@@ -59,10 +59,11 @@ def seed_demo(force: bool) -> None:
 
 @click.command("worker")
 @with_appcontext
-@click.option("--once", is_flag=True, help="Deliver what is due, then exit.")
+@click.option("--once", is_flag=True, help="Run one round, then exit.")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between rounds.")
 def worker(once: bool, interval: float) -> None:
-    """Send the outbox's mail with retries (SMTP, or instance/outbox/ without MAIL_SERVER)."""
+    """Queue due reminders, import due advisor calendars and send the outbox's mail with
+    retries (SMTP, or instance/outbox/ without MAIL_SERVER), every few seconds."""
     from app.mail.transport import transport_from_config
     from app.mail.worker import run_worker
 
