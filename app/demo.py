@@ -85,8 +85,8 @@ CONSULTATION_TYPES = [
     {"slug": "erstgespraech", "name_de": "Erstgespräch Digitalisierung",
      "name_en": "First consultation: digitalisation", "duration_minutes": 30,
      "buffer_after_minutes": 10, "minimum_notice_minutes": 24 * 60, "horizon_days": 60,
-     "location_kind": "video", "location_detail_de": "Link folgt mit der Bestätigung",
-     "location_detail_en": "link follows with the confirmation"},
+     "location_kind": "video", "location_detail_de": "im Browser, ohne Installation",
+     "location_detail_en": "in the browser, nothing to install"},
     {"slug": "workshop-geschaeftsmodell", "name_de": "Workshop Geschäftsmodell",
      "name_en": "Business model workshop", "duration_minutes": 90,
      "buffer_before_minutes": 15, "buffer_after_minutes": 15,
@@ -105,6 +105,12 @@ WEEKLY_HOURS = [(day, time(9), time(12)) for day in range(5)] + [
 ]
 HOLIDAYS = [(date(2026, 12, 24), date(2026, 12, 26), "Weihnachten"),
             (date(2026, 12, 31), date(2027, 1, 1), "Jahreswechsel")]  # fmt: skip
+
+
+def meeting_link(email: str) -> str:
+    """A demo advisor's own video room, so every demo video booking has a link to show
+    (a real hub sets ``VIDEO_ROOM_BASE_URL`` or each advisor's link instead)."""
+    return f"https://meet.industryhub.example/{email.partition('@')[0].replace('.', '-')}"
 
 
 def _user(
@@ -151,6 +157,7 @@ def seed() -> int:
                     bio_de=bio_de,
                     bio_en=bio_en,
                     topics=[topics[slug] for slug in slugs],
+                    meeting_link=meeting_link(email),
                 )
             )
             created += 2

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.booking.meeting import video_room
 from app.i18n import localised
 from app.models import Booking, BookingStatus, ConsultationType, LocationKind
 
@@ -27,6 +29,44 @@ def location(ctype: ConsultationType) -> str:
     label = str(LOCATION_KINDS[LocationKind(ctype.location_kind)])
     detail = localised(ctype, "location_detail")
     return f"{label}: {detail}" if detail else label
+
+
+def video_link(booking: Booking) -> str | None:
+    """The room to join: a confirmed video booking's link. None while a guest's booking
+    waits for confirmation, once cancelled, and when no video service gave a room."""
+    if booking.status != BookingStatus.CONFIRMED.value:
+        return None
+    return booking.meeting_url or None
+
+
+def _one_line(name: str) -> str:
+    return " ".join(name.split())
+
+
+def where(booking: Booking, audience: str = "booker") -> str:
+    """Where the meeting happens, in one line for mails, pages and calendars.
+
+    Phone and on-site: the type's number or address. Video: the booking's own link once
+    confirmed. A video booking without a link says who brings it, honestly: the
+    confirmation (for a waiting guest, if a room will be given then), else the advisor.
+    ``audience`` is "booker" or "advisor": the advisor is told to send the link.
+    """
+    ctype = booking.consultation_type
+    place = location(ctype)
+    if ctype.location_kind != LocationKind.VIDEO or booking.status == BookingStatus.CANCELLED:
+        return place
+    if booking.meeting_url:
+        return f"{LOCATION_KINDS[LocationKind.VIDEO]}: {booking.meeting_url}"
+    if booking.status == BookingStatus.PENDING and video_room(booking.advisor) is not None:
+        note = _("den Link bekommen Sie mit der Bestätigung")
+    elif audience == "advisor":
+        note = _(
+            "bitte schicken Sie %(name)s den Link vor dem Termin",
+            name=_one_line(booking.contact_name),
+        )
+    else:
+        note = _("den Link schickt Ihnen %(name)s vor dem Termin", name=booking.advisor.user.name)
+    return f"{place} – {note}"
 
 
 def status(value: str) -> str:

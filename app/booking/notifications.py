@@ -1,26 +1,43 @@
-"""The mails a booking change sends: to the booker (or guest) and to the advisor."""
+"""The mails a booking change sends: to the booker (or guest) and to the advisor.
+
+Once a booking is confirmed, every mail about it carries the calendar invite
+(``app.booking.invites``): REQUEST when confirmed or moved, CANCEL when cancelled. A guest's
+booking that was never confirmed was never in anyone's calendar, so its mails carry none.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from app.booking import invites
 from app.booking.links import confirm_url, manage_url
 from app.mail import enqueue_mail
 from app.models import Booking
 from app.web import external_url
 
 
+def _in_calendars(booking: Booking) -> bool:
+    """Whether the people were sent an invite: the booking is, or was, confirmed."""
+    return booking.confirmed_at is not None
+
+
 def _to_booker(booking: Booking, kind: str, **extra) -> None:
+    link = manage_url(booking)
+    method, ics = None, None
+    if _in_calendars(booking):
+        method, ics = invites.invite(booking, invites.BOOKER, booking.locale, link)
     enqueue_mail(
         booking.contact_email,
         "booking",
         locale=booking.locale,
+        ics_method=method,
+        ics_body=ics,
         kind=kind,
         audience="booker",
         booking=booking,
         zone=booking.timezone,
-        manage_link=manage_url(booking),
+        manage_link=link,
         **extra,
     )
 
@@ -37,16 +54,21 @@ def advisor_url(booking: Booking) -> str:
 
 
 def _to_advisor(booking: Booking, kind: str, **extra) -> None:
+    """Only once confirmed: the advisor hears of a guest's booking when it is certain."""
     advisor = booking.advisor
+    link = advisor_url(booking)
+    method, ics = invites.invite(booking, invites.ADVISOR, advisor.user.locale, link)
     enqueue_mail(
         advisor.user.email,
         "booking",
         locale=advisor.user.locale,
+        ics_method=method,
+        ics_body=ics,
         kind=kind,
         audience="advisor",
         booking=booking,
         zone=advisor.timezone,
-        booking_link=advisor_url(booking),
+        booking_link=link,
         **extra,
     )
 
@@ -65,11 +87,11 @@ def confirmed(booking: Booking) -> None:
 
 def rescheduled(booking: Booking, previous_start: datetime) -> None:
     _to_booker(booking, "rescheduled", previous_start=previous_start)
-    if booking.status == "confirmed":
+    if _in_calendars(booking):
         _to_advisor(booking, "rescheduled", previous_start=previous_start)
 
 
 def cancelled(booking: Booking) -> None:
     _to_booker(booking, "cancelled")
-    if booking.confirmed_at is not None:
+    if _in_calendars(booking):
         _to_advisor(booking, "cancelled")

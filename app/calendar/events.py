@@ -27,7 +27,8 @@ import icalendar
 PRODID = "-//Sprechstunde//Beratungstermine//DE"
 REQUEST, CANCEL, PUBLISH = "REQUEST", "CANCEL", "PUBLISH"
 METHODS = (REQUEST, CANCEL, PUBLISH)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_BREAK = re.compile(r"\r\n|[\r\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -60,13 +61,19 @@ class Meeting:
 
 
 def _text(value: str) -> str:
-    """Plain text as calendars take it: no NUL or other control characters, CRLF as LF."""
-    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    """Plain text as calendars take it: no NUL or other control characters, every line
+    break (CRLF, CR, Unicode's separators) as LF."""
+    return _CONTROL.sub("", _LINE_BREAK.sub("\n", value)).strip()
+
+
+def _line(value: str) -> str:
+    """One line (SUMMARY, LOCATION): calendars show a line break there as a literal "\\n"."""
+    return " ".join(_text(value).split())
 
 
 def _param(value: str) -> str:
     """A parameter value (CN, LABEL) may hold no double quote and no line break."""
-    return " ".join(_text(value).replace('"', "'").split())
+    return _line(value).replace('"', "'")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -93,9 +100,9 @@ def event(meeting: Meeting, method: str | None) -> icalendar.Event:
     vevent.add("dtstart", _utc(meeting.start))
     vevent.add("dtend", _utc(meeting.end))
     language = {"LANGUAGE": meeting.language}
-    vevent.add("summary", _text(meeting.summary), parameters=language)
+    vevent.add("summary", _line(meeting.summary), parameters=language)
     if meeting.location:
-        vevent.add("location", _text(meeting.location), parameters=language)
+        vevent.add("location", _line(meeting.location), parameters=language)
     vevent.add("description", _text(meeting.description), parameters=language)
     vevent.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     vevent.add("transp", "TRANSPARENT" if meeting.cancelled else "OPAQUE")
@@ -125,7 +132,7 @@ def event(meeting: Meeting, method: str | None) -> icalendar.Event:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -meeting.alarm_before)
-        alarm.add("description", _text(meeting.alarm_text or meeting.summary))
+        alarm.add("description", _line(meeting.alarm_text or meeting.summary))
         vevent.add_component(alarm)
     return vevent
 
