@@ -13,6 +13,15 @@ NAME_DE = _l("Bitte geben Sie einen deutschen Namen ein.")
 NAME_EN = _l("Bitte geben Sie einen englischen Namen ein; er erscheint auf den englischen Seiten.")
 
 
+class KeptWhenMissingField(WholeNumberField):
+    """A number that a form posted without it (a page loaded before the field existed)
+    leaves as it was; an emptied field is still asked for again by its range check."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            super().process_formdata(valuelist)
+
+
 class ConsultationTypeForm(Form):
     slug = StringField(
         _l("Kurzname in Adressen"),
@@ -53,6 +62,12 @@ class ConsultationTypeForm(Form):
         _l("Höchstens pro Beraterin/Berater und Tag"),
         validators=[Optional(), number_between(1, 20)],
         description=_l("Leer lassen für keine Grenze."),
+    )
+    reminder_hours = KeptWhenMissingField(
+        _l("Erinnerung vorher (Stunden)"),
+        default=24,
+        validators=[number_between(0, 336)],
+        description=_l("0 = keine Erinnerung"),
     )
     location_kind = SelectField(
         _l("Ort der Beratung"),
