@@ -357,3 +357,41 @@ def test_a_worker_that_dies_mid_way_loses_and_doubles_nothing(app, world):
     assert len(sent) == 3
     for hour in ("10:00–10:30", "12:00–12:30", "14:00–14:30"):
         assert sum(hour in m.body_text for m in sent) == 1
+
+
+def test_a_reminder_that_cannot_be_written_holds_up_no_other(app, world, caplog):
+    """A booking from older data names a zone that does not exist: its mail fails, the
+    others go out, and it stays due until the data is mended."""
+    start = at(monday_in(2), "10:00")
+    broken, fine = book(app, world, start), book(app, world, start + 2 * HOUR)
+    with app.app_context():
+        db.session.execute(
+            sa.update(Booking).where(Booking.id == broken).values(timezone="Mars/Olympus")
+        )
+        db.session.commit()
+
+    assert remind(app, start - 20 * HOUR) == 1
+    assert f"reminders: booking {broken} not reminded" in caplog.text
+    assert fetch(app, fine).reminder_due_at is None
+    assert fetch(app, broken).reminder_due_at is not None
+    with app.app_context():
+        db.session.execute(
+            sa.update(Booking).where(Booking.id == broken).values(timezone="Europe/Berlin")
+        )
+        db.session.commit()
+    assert remind(app, start - 19 * HOUR) == 1
+    assert len(reminders(app)) == 2
+
+
+def calendar_version(app, advisor) -> int:
+    with app.app_context():
+        return db.session.get(Advisor, advisor.id).calendar_version
+
+
+def test_reminders_leave_the_cached_free_times_alone(app, world):
+    """A reminder changes no free time: the slot pickers' cached weeks stay valid."""
+    start = at(monday_in(2), "10:00")
+    book(app, world, start)
+    before = calendar_version(app, world.brandt)
+    assert remind(app, start - 24 * HOUR) == 1
+    assert calendar_version(app, world.brandt) == before
