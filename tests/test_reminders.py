@@ -15,7 +15,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.booking import service
 from app.booking.reminders import enqueue_due_reminders
 from app.extensions import db
@@ -23,7 +22,7 @@ from app.mail.transport import transport_from_config
 from app.mail.worker import deliver_due
 from app.models import Advisor, Booking, ConsultationType, OutboxMessage, Topic, User
 from tests.booking_support import GUEST, at, book, fetch, monday_in, writing
-from tests.conftest import app_config
+from tests.test_booking_concurrency import racing_app
 
 HOUR = timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
@@ -276,7 +275,7 @@ def test_the_reminder_is_in_the_bookers_language_and_zone(app, world, smtp_serve
 def workers_at_once(database_url: str, now, count: int = 2) -> list:
     """``count`` workers run the reminder job at the same moment, each with its own
     connection; each waits until all have read what is due before claiming any of it."""
-    racing = create_app(app_config(database_url))
+    racing = racing_app(database_url, count)
     with racing.app_context():
         engine = db.engine
     gate = threading.Barrier(count, timeout=10)
