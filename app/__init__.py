@@ -69,6 +69,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.admin import bp as admin_bp
+    from app.advisor import bp as advisor_bp
+    from app.advisor.feed import bp as feed_bp
     from app.auth import bp as auth_bp
     from app.booking import bp as booking_bp
     from app.booking.api import bp as api_bp
@@ -78,4 +80,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/konto")
     app.register_blueprint(booking_bp, url_prefix="/beratung")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(advisor_bp, url_prefix="/berater")
+    app.register_blueprint(feed_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
