@@ -14,9 +14,10 @@ import icalendar
 
 from app.booking import service
 from app.extensions import db
+from app.mail import enqueue_mail
 from app.mail.transport import transport_from_config
 from app.mail.worker import deliver_due
-from app.models import Booking
+from app.models import Booking, User
 from tests.booking_support import GUEST, at, book, monday_in, user_of, writing
 
 
@@ -134,3 +135,25 @@ def test_a_hostile_guest_never_breaks_the_mail(app, world, smtp_server):
         event = check_invite(mail, "REQUEST")
         assert len(event["ATTENDEE"]) == 2 and "\n" not in event["SUMMARY"]
         assert event["DESCRIPTION"].count("Punkt; eins, zwei \\ drei") == 4500
+
+
+def test_the_mime_method_is_always_the_calendars_own(app, smtp_server):
+    """Outlook drops an invite whose ``method=`` differs from its METHOD: the part declares
+    the body's METHOD whatever was stored beside it."""
+    app.config.update(smtp_server.config(), HUB_NAME="Hub Süd, Fürth")
+    body = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
+    with app.test_request_context():
+        enqueue_mail(
+            "kunde@firma.example",
+            "verify_email",
+            ics_method="REQUEST",
+            ics_body=body,
+            user=User(name="Kundin"),
+            link="https://hub.example/x",
+        )
+        db.session.commit()
+    [message] = delivered(app, smtp_server)
+    inline, _ = calendar_parts(message)
+    assert inline.get_param("method") == "CANCEL"
+    # A name with a comma and umlauts survives the header's encoding.
+    assert parseaddr(message["From"]) == ("Hub Süd, Fürth", "beratung@hub.example")

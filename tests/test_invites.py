@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import icalendar
 import pytest
+import sqlalchemy as sa
 
+from app import demo
 from app.booking import invites, service
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, User
@@ -279,3 +281,18 @@ def test_hostile_data_still_makes_a_calendar_that_parses(app, world):
     assert vevent["SUMMARY"].startswith('Erstgespräch Digitalisierung mit Eva "Gast" BCC')
     assert vevent["DESCRIPTION"].endswith("Ende\n\nBuchung ansehen:\nhttps://hub.example/x")
     assert len(vevent["DESCRIPTION"]) > 100_000
+
+
+def test_the_demo_hub_keeps_its_video_promise(app, runner):
+    """Seeded demo advisors have their own rooms, so a demo video booking shows a link;
+    no consultation type promises a link that would never come."""
+    runner.invoke(args=["seed-demo"])
+    with app.app_context():
+        links = set(db.session.scalars(sa.select(Advisor.meeting_link)))
+        assert links and all(link.startswith("https://meet.industryhub.example/") for link in links)
+        assert len(links) == len(demo.ADVISORS)
+        details = db.session.scalars(sa.select(ConsultationType.location_detail_de))
+        assert not any("Link folgt" in detail for detail in details)
+    runner.invoke(args=["seed-demo"])  # again: nothing changes
+    with app.app_context():
+        assert set(db.session.scalars(sa.select(Advisor.meeting_link))) == links
