@@ -129,6 +129,24 @@ def test_only_times_that_touch_the_window_come_back_and_whole():
     )
 
 
+def test_local_dates_near_the_window_count_in_far_zones_too():
+    # Events that do not repeat are sorted out by their dates before parsing; a local date
+    # one day off the window's UTC dates can still be inside it.
+    data = calendar(
+        "DTSTART:20270303T080000\r\nDTEND:20270303T090000\r\n",  # floating
+        "DTSTART;VALUE=DATE:20270201\r\nDTEND;VALUE=DATE:20270303\r\n",  # weeks long
+        "DTSTART:20270306T080000\r\nDTEND:20270306T090000\r\n",  # too late anywhere
+    )
+    window = (utc("2027-03-02T00:00"), utc("2027-03-03T00:00"))
+    assert busy_times(data, *window, ZoneInfo("Pacific/Kiritimati")) == spans(
+        ("2027-01-31T10:00", "2027-03-02T10:00"), ("2027-03-02T18:00", "2027-03-02T19:00")
+    )
+    evening_before = calendar("DTSTART:20270301T200000\r\nDTEND:20270301T210000\r\n")
+    assert busy_times(evening_before, *window, ZoneInfo("Pacific/Pago_Pago")) == spans(
+        ("2027-03-02T07:00", "2027-03-02T08:00")
+    )
+
+
 def test_overlapping_and_touching_times_become_one():
     data = calendar(
         "DTSTART:20270302T090000Z\r\nDTEND:20270302T100000Z\r\n",

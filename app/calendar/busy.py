@@ -53,8 +53,6 @@ EVENT_PROPERTIES = frozenset(
     }
 )
 KEPT_PROPERTIES = {"VCALENDAR": CALENDAR_PROPERTIES, "VEVENT": EVENT_PROPERTIES}
-# Property names end at the first ";" (parameters) or ":" (value); RFC 5545 §3.1.
-NAME_END = re.compile(r"[;:]")
 # A line break followed by a space or tab continues the line before (RFC 5545 §3.1).
 FOLD = re.compile(r"\r?\n[ \t]")
 # Occurrences are asked for in whole days around the window: all-day and floating times
@@ -76,8 +74,8 @@ def busy_times(
     (with a later window) gives the same intervals for the same events. ``zone`` is the
     advisor's zone, for all-day and floating times when the calendar names none.
     """
-    calendar = parse(data)
-    _drop_single_events_outside(calendar, window_start - MARGIN, window_end + MARGIN)
+    days = ((window_start - MARGIN).date(), (window_end + MARGIN).date())
+    calendar = parse(data, days)
     named = _named_zone(calendar)
     if named is not None:
         zone = named
@@ -86,9 +84,7 @@ def busy_times(
     calendar.pop("X-WR-TIMEZONE", None)
     try:
         query = recurring_ical_events.of(calendar, skip_bad_series=True)
-        occurrences = query.between(
-            (window_start - MARGIN).date(), (window_end + MARGIN).date() + timedelta(days=1)
-        )
+        occurrences = query.between(days[0], days[1] + timedelta(days=1))
     except recurring_ical_events.InvalidCalendar as error:
         raise NotACalendar(_first_line(error)) from error
     spans = (_span(event, zone) for event in occurrences if _is_busy(event))
@@ -99,14 +95,15 @@ def busy_times(
     )
 
 
-def parse(data: bytes) -> icalendar.Calendar:
+def parse(data: bytes, days: tuple[date, date] | None = None) -> icalendar.Calendar:
     """The calendar in ``data``, reduced to what busy time needs; ``NotACalendar`` if the
-    data is no iCalendar file."""
+    data is no iCalendar file. With ``days`` (the first and last), events that do not
+    repeat and lie wholly outside them are left out before parsing."""
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
     if not text[:15].upper().startswith("BEGIN:VCALENDAR"):
         raise NotACalendar("The data does not start with BEGIN:VCALENDAR.")
     try:
-        calendar = icalendar.Calendar.from_ical(_lean(text))
+        calendar = icalendar.Calendar.from_ical(_lean(text, days))
     except ValueError as error:  # icalendar's parse errors are ValueErrors
         raise NotACalendar(_first_line(error)) from error
     # An event without a (readable) start is broken; skip it rather than the calendar.
@@ -118,24 +115,50 @@ def parse(data: bytes) -> icalendar.Calendar:
     return calendar
 
 
-def _lean(text: str) -> str:
-    """The content lines of ``text`` that busy time needs (unfolded, CRLF-ended)."""
+def _lean(text: str, days: tuple[date, date] | None) -> str:
+    """The content lines of ``text`` that busy time needs (unfolded, CRLF-ended).
+
+    Most of a long-used calendar is its past, and parsing was most of the time a large
+    calendar took: so events that cannot touch ``days`` are dropped here, unparsed.
+    """
     kept: list[str] = []
     stack: list[str] = []  # the components we are in, outermost first
+    event: list[str] = []  # the kept lines of the event being read
+    allowed, in_event = _allowed(stack), False  # what is kept where we are
     for line in FOLD.sub("", text).splitlines():
-        name = NAME_END.split(line, 1)[0].upper()
-        if name == "BEGIN":
-            stack.append(line.partition(":")[2].strip().upper())
-            if _wanted(stack):
-                kept.append(line)
-        elif name == "END":
-            if _wanted(stack):
-                kept.append(line)
-            if stack:
+        name = _name(line)
+        if name in ("BEGIN", "END"):
+            if name == "BEGIN":
+                stack.append(line.partition(":")[2].strip().upper())
+            keep, in_event = _wanted(stack), stack[1:] == ["VEVENT"]
+            if name == "END" and stack:
                 stack.pop()
-        elif _wanted(stack) and (_in_zone(stack) or name in KEPT_PROPERTIES[stack[-1]]):
+            allowed = _allowed(stack)
+        else:
+            keep = allowed is None or name in allowed
+        if not keep:
+            continue
+        if not in_event:
             kept.append(line)
+            continue
+        event.append(line)
+        if name == "END":
+            if days is None or _may_touch(event, days):
+                kept += event
+            event, in_event = [], False
     return "\r\n".join(kept) + "\r\n"
+
+
+def _name(line: str) -> str:
+    """A content line's property name (it ends at the parameters or the value)."""
+    return line.split(":", 1)[0].split(";", 1)[0].upper()
+
+
+def _allowed(stack: list[str]) -> frozenset[str] | None:
+    """The properties kept inside the components ``stack``; ``None``: all of them."""
+    if not _wanted(stack):
+        return frozenset()
+    return None if _in_zone(stack) else KEPT_PROPERTIES[stack[-1]]
 
 
 def _wanted(stack: list[str]) -> bool:
@@ -150,35 +173,31 @@ def _in_zone(stack: list[str]) -> bool:
     return stack[1:2] == ["VTIMEZONE"]
 
 
-def _drop_single_events_outside(
-    calendar: icalendar.Calendar, low: datetime, high: datetime
-) -> None:
-    """Leave out events that do not repeat and lie far outside the window.
-
-    Most of a long-used calendar is its past; expanding it was most of the time a large
-    calendar took. ``low`` and ``high`` have a day's margin, so an all-day or floating time
-    read as UTC here is on the right side whatever the zone.
-    """
-
-    def needed(component) -> bool:
-        if component.name != "VEVENT" or any(
-            key in component for key in ("RRULE", "RDATE", "RECURRENCE-ID")
-        ):
-            return True
-        try:
-            start, end = _rough(component.start), _rough(component.end)
-        except (icalendar.InvalidCalendar, ValueError, TypeError):
-            return True  # let the expansion decide about it
-        return start < high and end > low
-
-    calendar.subcomponents = [c for c in calendar.subcomponents if needed(c)]
+def _may_touch(event: list[str], days: tuple[date, date]) -> bool:
+    """Whether the event (its content lines) may have time on ``days``. Only the dates of
+    DTSTART and DTEND are read; whatever repeats, moves an occurrence, or cannot be read
+    this simply is kept for the libraries to decide. ``days`` has a day's margin, so a
+    local or all-day date is on the right side whatever the zone."""
+    lines: dict[str, str] = {}
+    for line in event:
+        lines.setdefault(_name(line), line)
+    if lines.keys() & {"RRULE", "RDATE", "RECURRENCE-ID", "DURATION"}:
+        return True
+    start = _date_of(lines.get("DTSTART"))
+    end = _date_of(lines["DTEND"]) if "DTEND" in lines else start
+    if start is None or end is None:
+        return True
+    return start <= days[1] and end >= days[0]
 
 
-def _rough(value: date | datetime) -> datetime:
-    """A date or a floating time as if it were UTC; an aware time in UTC."""
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, time())
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+def _date_of(line: str | None) -> date | None:
+    """The date a DATE or DATE-TIME content line starts with (its value is after the last
+    colon: values of these types hold none)."""
+    value = line.rpartition(":")[2].strip() if line else ""
+    try:
+        return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    except ValueError:
+        return None
 
 
 def _first_line(error: Exception) -> str:
