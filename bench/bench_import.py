@@ -20,7 +20,7 @@ Measured, each repeated ``--runs`` times (median and maximum, wall-clock and CPU
 
 Prints a table and exits 1 if an import's CPU time exceeds the budget: on a machine shared
 with other work the wall time grows with the load (printed with the table), the CPU time
-is what the import costs; on an idle machine the two agree within a few per cent.
+is what the import itself costs.
 Run from the project root::
 
     .venv/bin/python bench/bench_import.py [--database-url postgresql://…] [--runs 5]

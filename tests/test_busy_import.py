@@ -220,6 +220,17 @@ def test_due_calendars_are_synced_and_one_broken_stops_none(local, server, make,
         assert sync_due_calendars(NOW + timedelta(minutes=1)) == 0, "nothing due any more"
 
 
+def test_fetch_now_does_not_take_a_calendar_from_the_worker_still_fetching_it(local, server, world):
+    # A worker claimed it ten seconds ago; the advisor pressed "fetch now" since.
+    url = server.serve("/cal.ics", "weekly.ics")
+    claimed = NOW - timedelta(seconds=10)
+    connect(local, world.brandt, url, checked_at=claimed, requested_at=NOW - timedelta(seconds=5))
+    with local.app_context():
+        assert sync_due_calendars(NOW) == 0
+        assert sync_due_calendars(NOW + timedelta(minutes=2)) == 1, "the claim has run out"
+    assert status(local, world.brandt).requested_at is None
+
+
 def test_a_claim_is_taken_once(local, world):
     connect(local, world.brandt, "https://kalender.example/cal.ics")
     with local.app_context():
