@@ -3,6 +3,7 @@ ETag and 304, redirects, slow and dripping answers, errors. For the busy-import 
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ class Seen:
 
 
 class CalendarServer:
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
         server = self
@@ -73,14 +74,17 @@ class CalendarServer:
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.httpd.block_on_close = False
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self.host = host
+        self.scheme = "https" if tls else "http"
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def serve(self, path: str, body: bytes | str = b"", **fields) -> str:
         """Serve ``body`` (or the fixture file named by a str ending in .ics) at ``path``."""

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import shutil
+import ssl
+import subprocess
 import time
 
 import pytest
@@ -24,7 +27,7 @@ from app.calendar.fetch import (
     normalise_url,
 )
 from tests.calendar_server import ICS, CalendarServer, running
-from tests.conftest import free_port
+from tests.conftest import free_port, needs_service
 
 LIMIT = 100_000
 LOCAL = ipaddress.ip_address("127.0.0.1")
@@ -206,6 +209,36 @@ def test_error_answers_have_their_own_codes(server, status, code):
 def test_a_server_that_is_not_there_is_unreachable():
     assert refused(f"http://127.0.0.1:{free_port()}/cal.ics").code == "unreachable"
     assert refused("http://kalender.invalid/cal.ics").code == "unreachable"
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    """An https server on 127.0.0.1 with a certificate of its own (no public CA signed it);
+    yields the server and its certificate's path."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        needs_service("the https test makes its certificate with openssl")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(  # noqa: S603 (fixed arguments, no shell)
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with CalendarServer(tls=context) as server:
+        yield server, cert
+
+
+def test_https_is_verified_against_the_trusted_certificates(tls_server, monkeypatch):
+    server, cert = tls_server
+    url = server.serve("/cal.ics", "weekly.ics")
+    error = refused(url)
+    assert error.code == "unreachable"
+    assert "CERTIFICATE_VERIFY_FAILED" in error.detail
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # as an on-premise CA would be installed
+    assert get(url).body == (ICS / "weekly.ics").read_bytes()
 
 
 def test_the_server_names_itself_and_the_port_in_the_host_header():

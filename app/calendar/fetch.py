@@ -110,8 +110,11 @@ def fetch(
     (unless ``allow_private``); tests pass one that treats 127.0.0.1 as public."""
     deadline = time.monotonic() + timeout
     url = normalise_url(url)
-    headers = {"User-Agent": user_agent, "Accept": "text/calendar, */*;q=0.5"}
-    headers["Accept-Encoding"] = "identity"
+    headers = {
+        "User-Agent": user_agent,
+        "Accept": "text/calendar, */*;q=0.5",
+        "Accept-Encoding": "identity",
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -143,7 +146,11 @@ def normalise_redirect(current: str, location: str) -> str:
     return normalise_url(target)
 
 
-def _get(url, headers, deadline, max_bytes, check):
+Check = Callable[[Address], bool] | None
+Answer = tuple[int, str | None, tuple[bytes, str | None, str | None] | None]
+
+
+def _get(url: str, headers: dict, deadline: float, max_bytes: int, check: Check) -> Answer:
     """One request: the status, the Location header, and for a 200 the body and the
     validators. Maps network trouble to ``FetchError``."""
     parts = urlsplit(url)
@@ -181,7 +188,7 @@ def _get(url, headers, deadline, max_bytes, check):
         connection.close()
 
 
-def _resolve(host: str, port: int, deadline: float, check) -> list[Address]:
+def _resolve(host: str, port: int, deadline: float, check: Check) -> list[Address]:
     """The host's addresses, the forbidden ones left out (``forbidden_address`` if none is
     left)."""
     try:
@@ -199,7 +206,9 @@ def _resolve(host: str, port: int, deadline: float, check) -> list[Address]:
     return allowed
 
 
-def _connection(https, host, port, addresses, deadline, check) -> http.client.HTTPConnection:
+def _connection(
+    https: bool, host: str, port: int, addresses: list[Address], deadline: float, check: Check
+) -> http.client.HTTPConnection:
     """An HTTP(S) connection to ``host`` (Host header, TLS name check) whose socket goes to
     one of the checked ``addresses``, never to what a second DNS lookup might say."""
 
