@@ -92,6 +92,15 @@ def test_every_property_reads_back_as_the_invite_builder_writes_it() -> None:
     assert "ORGANIZER" not in written[0] and "ATTENDEE" not in written[0]
 
 
+def test_a_remembered_event_still_gets_the_current_dtstamp() -> None:
+    one = meeting(stamp=None)
+    first, later = STAMP, STAMP + timedelta(hours=3)
+    [a] = parsed_events(feed([one], name="x", refresh=timedelta(minutes=15), now=first))
+    [b] = parsed_events(feed([one], name="x", refresh=timedelta(minutes=15), now=later))
+    assert a.decoded("DTSTAMP") == first and b.decoded("DTSTAMP") == later
+    assert a.decoded("DESCRIPTION") == b.decoded("DESCRIPTION")
+
+
 def test_calendar_header_names_the_feed_and_asks_for_refreshes() -> None:
     name, refresh = "Sprechstunde – Dr. Katharina Brandt; Köln, \\ Büro", timedelta(minutes=15)
     text = feed([], name=name, refresh=refresh)

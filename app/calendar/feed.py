@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from typing import NamedTuple
 
 import icalendar
 
@@ -33,7 +35,43 @@ from icalendar.parser import _escape_char as escape_char
 from app.calendar.events import PRODID, PUBLISH, Meeting, _line, _text
 
 LIMIT = 75  # octets per line, without the CRLF
+# Events kept written per process (about 1.5 KB each with their entry): see ``_written``.
+CACHED_EVENTS = 20_000
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+# What ``events._text`` changes inside a text (besides stripping its ends): control
+# characters other than tab and LF, CR, and Unicode's line and paragraph separators.
+_NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+class Entry(NamedTuple):
+    """One event of a feed: the fields of ``events.Meeting`` a feed writes (no organizer,
+    attendees or alarm). A tuple is made in a fifth of a frozen dataclass's time, which
+    counts at 3,000 events; ``feed`` takes ``Meeting``s as well."""
+
+    uid: str
+    sequence: int
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    description: str
+    cancelled: bool = False
+    language: str = "de"
+    video_link: str | None = None
+    stamp: datetime | None = None
+
+
+def clean_text(value: str) -> str:
+    """``events._text`` (the invites' cleaning), skipping its substitutions when a text
+    has nothing to clean, as nearly every text has."""
+    return _text(value) if _NEEDS_CLEANING.search(value) else value.strip()
+
+
+def _url(link: str) -> str:
+    """A URI value: no spaces or control characters, which would break the line."""
+    if link.isascii() and link.isprintable() and " " not in link:
+        return link
+    return _URL_UNSAFE.sub("", link)
 
 
 def fold(line: str) -> str:
@@ -63,41 +101,77 @@ def fold(line: str) -> str:
 def _stamp(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
-    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # As strftime("%Y%m%dT%H%M%SZ"), in a third of its time (two per event).
+    return "%04d%02d%02dT%02d%02d%02dZ" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
-def _escaped(value: str) -> str:
-    return escape_char(_text(value))
+@lru_cache(maxsize=4096)
+def _text_line(name: str, value: str) -> str:
+    """A one-line TEXT property (SUMMARY, LOCATION, the calendar's name). Feeds repeat them
+    (the same client, the same type), so they are cleaned, escaped and folded once."""
+    return fold(f"{name}:{escape_char(_line(value))}")
 
 
-def _escaped_line(value: str) -> str:
-    return escape_char(_line(value))
+@lru_cache(maxsize=CACHED_EVENTS)
+def _written(entry: Entry) -> tuple[str, str]:
+    """An event's text before and after DTSTAMP's value (the time of writing, unless the
+    entry has its own). A pure function of the entry, so each process keeps the last
+    ``CACHED_EVENTS``: after a booking changes, its feed writes that event anew and copies
+    the others; cold, an event takes ~10 µs, from the cache ~1 µs."""
+    language = f";LANGUAGE={entry.language}"
+    cancelled = entry.cancelled
+    location = ""
+    if entry.location and entry.location == entry.video_link:  # unique: not remembered
+        location = f"{fold(f'LOCATION{language}:{escape_char(_line(entry.location))}')}\r\n"
+    elif entry.location:
+        location = f"{_text_line(f'LOCATION{language}', entry.location)}\r\n"
+    url = f"{fold(f'URL:{_url(entry.video_link)}')}\r\n" if entry.video_link else ""
+    description = escape_char(clean_text(entry.description))
+    head = f"BEGIN:VEVENT\r\n{fold(f'UID:{escape_char(entry.uid)}')}\r\nDTSTAMP:"
+    tail = (
+        f"\r\nDTSTART:{_stamp(entry.start)}\r\n"
+        f"DTEND:{_stamp(entry.end)}\r\n"
+        f"SEQUENCE:{int(entry.sequence)}\r\n"
+        f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}\r\n"
+        f"{_text_line(f'SUMMARY{language}', entry.summary)}\r\n"
+        f"{location}"
+        f"{fold(f'DESCRIPTION{language}:{description}')}\r\n"
+        f"{url}"
+        f"TRANSP:{'TRANSPARENT' if cancelled else 'OPAQUE'}\r\n"
+        "END:VEVENT"
+    )
+    return head, tail
 
 
-def _event(meeting: Meeting, now: datetime) -> list[str]:
-    language = f";LANGUAGE={meeting.language}:"
-    lines = [
-        "BEGIN:VEVENT",
-        fold(f"UID:{escape_char(meeting.uid)}"),
-        f"DTSTAMP:{_stamp(meeting.stamp or now)}",
-        f"DTSTART:{_stamp(meeting.start)}",
-        f"DTEND:{_stamp(meeting.end)}",
-        f"SEQUENCE:{int(meeting.sequence)}",
-        f"STATUS:{'CANCELLED' if meeting.cancelled else 'CONFIRMED'}",
-        fold(f"SUMMARY{language}{_escaped_line(meeting.summary)}"),
-    ]
-    if meeting.location:
-        lines.append(fold(f"LOCATION{language}{_escaped_line(meeting.location)}"))
-    lines.append(fold(f"DESCRIPTION{language}{_escaped(meeting.description)}"))
-    if meeting.video_link:
-        lines.append(fold(f"URL:{_URL_UNSAFE.sub('', meeting.video_link)}"))
-    lines.append(f"TRANSP:{'TRANSPARENT' if meeting.cancelled else 'OPAQUE'}")
-    lines.append("END:VEVENT")
-    return lines
+def _entry(meeting: Entry | Meeting) -> Entry:
+    if isinstance(meeting, Entry):
+        return meeting
+    return Entry(
+        meeting.uid,
+        meeting.sequence,
+        meeting.start,
+        meeting.end,
+        meeting.summary,
+        meeting.location,
+        meeting.description,
+        meeting.cancelled,
+        meeting.language,
+        meeting.video_link,
+        meeting.stamp,
+    )
 
 
 def feed(
-    meetings: Iterable[Meeting],
+    meetings: Iterable[Entry | Meeting],
     *,
     name: str,
     refresh: timedelta,
@@ -106,21 +180,22 @@ def feed(
     """A ``METHOD:PUBLISH`` calendar of ``meetings`` named ``name`` (X-WR-CALNAME, NAME),
     asking subscribers to refresh every ``refresh`` (REFRESH-INTERVAL, X-PUBLISHED-TTL).
     A meeting without ``stamp`` gets ``now`` as its DTSTAMP."""
-    now = now or datetime.now(UTC)
+    stamp = _stamp(now or datetime.now(UTC))
     duration = icalendar.vDuration(refresh).to_ical().decode()
-    title = _escaped_line(name)
     lines = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
         "VERSION:2.0",
         "CALSCALE:GREGORIAN",
         f"METHOD:{PUBLISH}",
-        fold(f"X-WR-CALNAME:{title}"),
-        fold(f"NAME:{title}"),
+        _text_line("X-WR-CALNAME", name),
+        _text_line("NAME", name),
         f"REFRESH-INTERVAL;VALUE=DURATION:{duration}",
         f"X-PUBLISHED-TTL:{duration}",
     ]
     for meeting in meetings:
-        lines += _event(meeting, now)
+        entry = _entry(meeting)
+        head, tail = _written(entry)
+        lines.append(f"{head}{_stamp(entry.stamp) if entry.stamp else stamp}{tail}")
     lines.append("END:VCALENDAR")
     return "\r\n".join(lines) + "\r\n"
