@@ -11,8 +11,10 @@ their times ("bare"), for comparison.
 
 Measured, each repeated ``--runs`` times (median and maximum, wall-clock and CPU seconds):
 
-1. ``busy_times`` alone (parse + expand + merge), pure Python;
-2. ``sync_calendar`` end to end: fetched from a local HTTP server (127.0.0.1, private
+1. ``fetch`` alone, from a local HTTP server in this process (where the wall time of the
+   whole import goes that its CPU time does not show);
+2. ``busy_times`` alone (parse + expand + merge), pure Python;
+3. ``sync_calendar`` end to end: fetched from a local HTTP server (127.0.0.1, private
    addresses allowed for the run), expanded, and stored in the database — SQLite in a
    temporary file, and PostgreSQL if ``--database-url`` is given (an existing database;
    the schema is migrated to head, and the rows this script creates are deleted after).
@@ -52,6 +54,7 @@ from flask_migrate import upgrade  # noqa: E402
 from app import create_app  # noqa: E402
 from app.advisor.imports import sync_calendar  # noqa: E402
 from app.calendar.busy import busy_times  # noqa: E402
+from app.calendar.fetch import fetch  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import (  # noqa: E402
     Advisor,
@@ -338,6 +341,16 @@ def main() -> int:
     # As app.advisor.imports.import_window draws it for a longest horizon of 60 days.
     window = (NOW - timedelta(days=1), NOW + timedelta(days=61))
     timings: list[Timing] = []
+    server = serve(files)
+    for name in files:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{name}"
+        timing = Timing(f"fetch alone (local server), {name}")
+        for _ in range(args.runs):
+            timing.measure(
+                lambda url=url: fetch(url, timeout=30, max_bytes=2**25, allow_private=True)
+            )
+        timings.append(timing)
+    server.shutdown()
     for name, data in files.items():
         timing = Timing(f"busy_times, {name}")
         for _ in range(args.runs):
