@@ -150,10 +150,12 @@ def test_a_huge_calendar_is_refused_and_the_old_times_stay(local, server, world)
 
 def test_a_calendar_server_that_hangs_is_a_timeout(local, server, world):
     local.config["CALENDAR_IMPORT_TIMEOUT"] = 0.3
-    connect(local, world.brandt, server.serve("/cal.ics", "weekly.ics", delay=2))
+    url = server.serve("/cal.ics", "weekly.ics", delay=2)
+    connect(local, world.brandt, url, requested_at=NOW - timedelta(seconds=30))
     sync(local, world.brandt)
     calendar = status(local, world.brandt)
     assert (calendar.error, calendar.checked_at, calendar.synced_at) == ("timeout", NOW, None)
+    assert calendar.requested_at is None, 'the "fetch now" is answered: with the error'
     assert imported(local, world.brandt) == []
 
 

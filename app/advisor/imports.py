@@ -122,8 +122,7 @@ def _record(job: _Job, now: datetime, *, error: str | None, detail: str | None) 
         external.checked_at = now
         external.error = error
         external.error_detail = detail[:255] if detail else None
-        if error is None:
-            _answered(external, now)
+        _answered(external, now)  # a failure answers "fetch now" too: the page shows it
     db.session.commit()
 
 
