@@ -73,7 +73,8 @@ def sync_calendar(external: ExternalCalendar, now: datetime) -> None:
     """Fetch the advisor's calendar and replace their imported busy blocks; commits.
 
     On a fetch error or a file that is no calendar, only the status changes (``error``,
-    ``error_detail``, ``checked_at``) and the last good blocks stay.
+    ``error_detail``, ``checked_at``; a pending "fetch now" counts as answered) and the
+    last good blocks stay. Commits before fetching too, so call it between transactions.
     """
     fresh = external.synced_at is not None and external.synced_at > now - REEXPAND_AFTER
     job = _Job(
