@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from app.advisor.feed import WINDOW
 from app.booking import service
 from app.calendar import events
-from app.calendar.feed import LIMIT, feed, fold
+from app.calendar.feed import LIMIT, clean_text, feed, fold
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Topic, User
 from app.models.types import utcnow
@@ -154,6 +154,11 @@ def test_folding_never_splits_a_character_or_an_escape(text: str) -> None:
             body = chunk[1:] if number else chunk
             trailing = len(body) - len(body.rstrip("\\"))
             assert trailing % 2 == 0  # no backslash parted from what it escapes
+
+
+@given(st.text(max_size=200))
+def test_the_quick_cleaning_is_the_invites_cleaning(text: str) -> None:
+    assert clean_text(text) == events._text(text)
 
 
 # ------------------------------------------------------------------ the feed over HTTP

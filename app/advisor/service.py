@@ -14,12 +14,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.advisor.imports import SOURCE
 from app.booking import freshness
 from app.database import lock_row
 from app.extensions import db
 from app.models import Advisor, BusyBlock, ExternalCalendar, User
-
-IMPORTED = "import"  # BusyBlock.source of imported busy times
 
 # ExternalCalendar.error codes (set by the import) in words an advisor can act on.
 IMPORT_ERRORS = {
@@ -139,7 +138,7 @@ def disconnect_calendar(advisor: Advisor) -> bool:
         return False
     db.session.delete(external)
     db.session.execute(
-        sa.delete(BusyBlock).where(BusyBlock.advisor_id == advisor.id, BusyBlock.source == IMPORTED)
+        sa.delete(BusyBlock).where(BusyBlock.advisor_id == advisor.id, BusyBlock.source == SOURCE)
     )
     freshness.bump_advisors(db.session, [advisor.id])
     db.session.flush()

@@ -12,6 +12,10 @@ LOCATION, DESCRIPTION, URL (the video link), TRANSP. No ORGANIZER or ATTENDEE (a
 invites nobody, and names no e-mail address) and no VALARM (subscribed calendars ignore or
 strip alarms, and the advisor sets their own).
 
+Speed: a feed's events repeat from one fetch to the next, so each process keeps events
+written (``_written``, keyed by the ``Entry``); summaries and places repeat within a feed
+and are written once (``_text_line``). Budget and figures: bench/bench_feed.py.
+
 Lines are folded as RFC 5545 §3.1 says: at most 75 octets, continued after CRLF and one
 space, never inside a UTF-8 sequence nor (like ``icalendar``, for clients that unfold
 naively) between a backslash and the character it escapes.
@@ -38,6 +42,7 @@ LIMIT = 75  # octets per line, without the CRLF
 # Events kept written per process (about 1.5 KB each with their entry): see ``_written``.
 CACHED_EVENTS = 20_000
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+_UTC_TEXT = re.compile(r"\d{8}T\d{6}Z")
 # What ``events._text`` changes inside a text (besides stripping its ends): control
 # characters other than tab and LF, CR, and Unicode's line and paragraph separators.
 _NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
@@ -46,12 +51,15 @@ _NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 class Entry(NamedTuple):
     """One event of a feed: the fields of ``events.Meeting`` a feed writes (no organizer,
     attendees or alarm). A tuple is made in a fifth of a frozen dataclass's time, which
-    counts at 3,000 events; ``feed`` takes ``Meeting``s as well."""
+    counts at 3,000 events; ``feed`` takes ``Meeting``s as well.
+
+    ``start`` and ``end`` may come as iCalendar UTC text already (``20261210T090000Z``,
+    e.g. formatted by the database), which saves making and formatting datetimes."""
 
     uid: str
     sequence: int
-    start: datetime
-    end: datetime
+    start: datetime | str
+    end: datetime | str
     summary: str
     location: str
     description: str
@@ -98,7 +106,11 @@ def fold(line: str) -> str:
     return b"\r\n ".join(parts).decode()
 
 
-def _stamp(moment: datetime) -> str:
+def _stamp(moment: datetime | str) -> str:
+    if isinstance(moment, str):
+        if not _UTC_TEXT.fullmatch(moment):
+            raise ValueError(f"not an iCalendar UTC time: {moment!r}")
+        return moment
     if moment.tzinfo is None:
         raise ValueError("meeting times must be timezone-aware")
     if moment.tzinfo is not UTC:
@@ -147,7 +159,7 @@ def _written(entry: Entry) -> tuple[str, str]:
         f"{fold(f'DESCRIPTION{language}:{description}')}\r\n"
         f"{url}"
         f"TRANSP:{'TRANSPARENT' if cancelled else 'OPAQUE'}\r\n"
-        "END:VEVENT"
+        "END:VEVENT\r\n"
     )
     return head, tail
 
@@ -182,7 +194,7 @@ def feed(
     A meeting without ``stamp`` gets ``now`` as its DTSTAMP."""
     stamp = _stamp(now or datetime.now(UTC))
     duration = icalendar.vDuration(refresh).to_ical().decode()
-    lines = [
+    header = [
         "BEGIN:VCALENDAR",
         f"PRODID:{PRODID}",
         "VERSION:2.0",
@@ -192,10 +204,12 @@ def feed(
         _text_line("NAME", name),
         f"REFRESH-INTERVAL;VALUE=DURATION:{duration}",
         f"X-PUBLISHED-TTL:{duration}",
+        "",
     ]
+    parts = ["\r\n".join(header)]
     for meeting in meetings:
         entry = _entry(meeting)
-        head, tail = _written(entry)
-        lines.append(f"{head}{_stamp(entry.stamp) if entry.stamp else stamp}{tail}")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+        head, tail = _written(entry)  # the tail ends with its CRLF
+        parts += (head, _stamp(entry.stamp) if entry.stamp else stamp, tail)
+    parts.append("END:VCALENDAR\r\n")
+    return "".join(parts)
