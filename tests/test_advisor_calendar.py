@@ -15,6 +15,7 @@ from app.models.types import utcnow
 from tests.booking_support import at, monday_in, user_of
 from tests.conftest import HX
 from tests.test_booking_freshness import picker_url, slot, warm
+from tests.test_html import audit, nu_errors
 
 PAGE = "/berater/kalender"
 FEED_URL = re.compile(r'value="http://localhost(/kalender/[A-Za-z0-9_-]+\.ics)"')
@@ -348,3 +349,40 @@ def test_removing_the_connection_frees_the_busy_times(
 
 def test_advisors_find_the_page_in_the_navigation(client, brandt):
     assert 'href="/berater/kalender"' in client.get("/").get_data(as_text=True)
+
+
+def page_states(app, client):
+    """The page before anything is set up, while a fetch is pending, and after an error,
+    with the forms' errors shown."""
+    yield "fresh", client.get(PAGE)
+    client.submit("/berater/kalender/feed")
+    client.submit("/berater/kalender/import", {"url": GOOD_ICS})
+    yield "pending", client.get(PAGE)
+    with app.app_context():
+        external = db.session.scalars(sa.select(ExternalCalendar)).one()
+        external.requested_at, external.error, external.synced_at = None, "timeout", utcnow()
+        db.session.commit()
+    yield "error", client.get(PAGE)
+    yield "bad link", client.submit("/berater/kalender/videolink", {"meeting_link": "http://x"})
+    yield "bad address", client.submit("/berater/kalender/import", {"url": "ftp://x"})
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_page_keeps_the_markup_rules(app, client, brandt, lang):
+    if lang == "en":
+        speak_english(app, brandt)
+    for state, response in page_states(app, client):
+        found = audit(response.get_data(as_text=True))
+        assert [name for name, count in found.ids.items() if count > 1] == [], state
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
+        assert found.htmx_without_target == [] and found.inline == [], state
+
+
+def test_the_page_passes_the_nu_html_checker(app, client, brandt, tmp_path):
+    files = []
+    for state, response in page_states(app, client):
+        page = tmp_path / f"{state.replace(' ', '-')}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
