@@ -57,7 +57,11 @@ def where(booking: Booking, audience: str = "booker") -> str:
         return place
     if booking.meeting_url:
         return f"{LOCATION_KINDS[LocationKind.VIDEO]}: {booking.meeting_url}"
+    # For a waiting guest's booking, whether confirming will give it a room (the advisor's
+    # link or the hub's service); the room itself is only made then.
     if booking.status == BookingStatus.PENDING and video_room(booking.advisor) is not None:
+        if audience == "advisor":
+            return place
         note = _("den Link bekommen Sie mit der Bestätigung")
     elif audience == "advisor":
         note = _(
