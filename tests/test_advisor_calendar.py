@@ -297,6 +297,9 @@ def test_polling_gets_the_status_alone_and_stops_when_done(app, client, brandt):
     assert "Verbunden" in done and "every 3s" not in done
     # Without JavaScript the address shows the whole page.
     assert client.get("/berater/kalender/import/status").headers["Location"] == PAGE
+    client.submit("/berater/kalender/import/entfernen")  # e.g. in another tab
+    gone = client.get("/berater/kalender/import/status", headers=headers)
+    assert gone.status_code == 200 and gone.get_data() == b""  # no status: polling ends
 
 
 def test_fetch_now_asks_the_worker(app, client, brandt):

@@ -7,7 +7,7 @@ CSRFProtect guards every POST (the buttons' forms carry only the token).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,6 +38,7 @@ def feed_urls(advisor: Advisor) -> tuple[str, str] | None:
 
 
 def _page(advisor: Advisor, block: str = "content", status: int = 200, **forms):
+    """The page, or its ``block`` for HTMX; ``forms`` holds a form sent back with errors."""
     external = service.external_calendar(advisor)
     meeting_form = forms.get("meeting_form") or MeetingLinkForm(
         formdata=None, meeting_link=advisor.meeting_link
@@ -156,4 +157,6 @@ def import_status():
     advisor = _advisor()
     if not wants_fragment():
         return redirect(url_for("advisor.calendar"))
+    if service.external_calendar(advisor) is None:  # removed meanwhile, e.g. in another tab
+        return Response("", mimetype="text/html")  # the status goes, and with it the polling
     return _page(advisor, "import_status")
