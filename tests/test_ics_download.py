@@ -27,6 +27,7 @@ from tests.booking_support import (
     writing,
 )
 from tests.conftest import PASSWORD
+from tests.test_html import nu_errors
 
 DOWNLOAD = re.compile(r'href="(/beratung/termin/[^"]+/kalender\.ics[^"]*)"')
 
@@ -183,3 +184,18 @@ def test_only_people_who_may_see_the_booking_get_its_file(app, client, auth, mak
     if role not in ALLOWED:
         assert b"BEGIN:VCALENDAR" not in response.data
         assert "Andreas" not in response.get_data(as_text=True)
+
+
+def test_the_pages_with_the_room_and_the_files_are_valid_html(app, client, auth, world, tmp_path):
+    app.config["VIDEO_ROOM_BASE_URL"] = "https://meet.hub.example"
+    booking = fetch(app, book(app, world, at(monday_in(2), "10:00")))
+    auth.login(world.client.email)
+    files = []
+    pages = {"show": f"/beratung/termin/{booking.uid}", "mine": "/beratung/meine-termine"}
+    for name, path in pages.items():
+        page = client.get(path).get_data(as_text=True)
+        assert "kalender.ics" in page
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(page)
+    errors = nu_errors([str(file) for file in files])
+    assert errors == [], errors
