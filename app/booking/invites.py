@@ -9,8 +9,6 @@ address that sent it; both the company contact and the advisor are ATTENDEEs.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -76,9 +74,7 @@ def _description(booking: Booking, audience: str, link: str) -> str:
     return "\n".join(lines)
 
 
-def meeting(
-    booking: Booking, audience: str, locale: str, link: str, stamp: datetime | None = None
-) -> Meeting:
+def meeting(booking: Booking, audience: str, locale: str, link: str) -> Meeting:
     """The booking as ``audience`` ("booker" or "advisor") sees it, in ``locale``.
 
     ``link`` goes into the description: the booker's manage link, or for the advisor the
@@ -102,7 +98,7 @@ def meeting(
             video_link=booking.meeting_url if booking.status != BookingStatus.CANCELLED else None,
             video_label=_("Videokonferenz beitreten"),
             alarm_text=summary,
-            stamp=stamp or utcnow(),
+            stamp=utcnow(),  # fresh each time: calendars take the newest as the update
         )
 
 
