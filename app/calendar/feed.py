@@ -39,8 +39,9 @@ from icalendar.parser import _escape_char as escape_char
 from app.calendar.events import PRODID, PUBLISH, Meeting, _line, _text
 
 LIMIT = 75  # octets per line, without the CRLF
-# Events kept written per process (about 1.5 KB each with their entry): see ``_written``.
-CACHED_EVENTS = 20_000
+# Events kept written per process (about 1.5 KB each with their entry, so ~15 MB): a
+# busy hub's feeds together; see ``_written``.
+CACHED_EVENTS = 10_000
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _UTC_TEXT = re.compile(r"\d{8}T\d{6}Z")
 # What ``events._text`` changes inside a text (besides stripping its ends): control
