@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from app.advisor.feed import WINDOW
 from app.booking import service
 from app.calendar import events
-from app.calendar.feed import LIMIT, clean_text, feed, fold
+from app.calendar.feed import LIMIT, clean_line, clean_text, feed, fold
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Topic, User
 from app.models.types import utcnow
@@ -156,9 +156,10 @@ def test_folding_never_splits_a_character_or_an_escape(text: str) -> None:
             assert trailing % 2 == 0  # no backslash parted from what it escapes
 
 
-@given(st.text(max_size=200))
+@given(st.text(max_size=200) | st.text(st.sampled_from(" \t\n\r\x00\x85a\xa0\u2028\u3000é😀,;\\")))
 def test_the_quick_cleaning_is_the_invites_cleaning(text: str) -> None:
     assert clean_text(text) == events._text(text)
+    assert clean_line(text) == events._line(text)
 
 
 # ------------------------------------------------------------------ the feed over HTTP

@@ -76,6 +76,15 @@ def clean_text(value: str) -> str:
     return _text(value) if _NEEDS_CLEANING.search(value) else value.strip()
 
 
+def clean_line(value: str) -> str:
+    """``events._line`` (one line, single spaces), at once for a text with nothing to clean:
+    printable (so no control character, line break or space other than " ") and with no
+    double space or space at either end."""
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
+    return _line(value)
+
+
 def _url(link: str) -> str:
     """A URI value: no spaces or control characters, which would break the line."""
     if link.isascii() and link.isprintable() and " " not in link:
@@ -131,7 +140,7 @@ def _stamp(moment: datetime | str) -> str:
 def _text_line(name: str, value: str) -> str:
     """A one-line TEXT property (SUMMARY, LOCATION, the calendar's name). Feeds repeat them
     (the same client, the same type), so they are cleaned, escaped and folded once."""
-    return fold(f"{name}:{escape_char(_line(value))}")
+    return fold(f"{name}:{escape_char(clean_line(value))}")
 
 
 @lru_cache(maxsize=CACHED_EVENTS)
@@ -144,7 +153,7 @@ def _written(entry: Entry) -> tuple[str, str]:
     cancelled = entry.cancelled
     location = ""
     if entry.location and entry.location == entry.video_link:  # unique: not remembered
-        location = f"{fold(f'LOCATION{language}:{escape_char(_line(entry.location))}')}\r\n"
+        location = f"{fold(f'LOCATION{language}:{escape_char(clean_line(entry.location))}')}\r\n"
     elif entry.location:
         location = f"{_text_line(f'LOCATION{language}', entry.location)}\r\n"
     url = f"{fold(f'URL:{_url(entry.video_link)}')}\r\n" if entry.video_link else ""
