@@ -332,3 +332,10 @@ def test_the_feed_costs_two_queries_however_many_bookings(
     for day in range(1, 40):
         insert(app, world, utcnow() + timedelta(days=day), "confirmed")
     assert queries() == few == 2
+
+
+def test_a_deactivated_account_has_no_feed(app, client, world, subscribed):
+    with app.app_context():
+        db.session.get(User, world.brandt.user_id).active = False
+        db.session.commit()
+    assert client.get(f"/kalender/{subscribed}.ics").status_code == 404
