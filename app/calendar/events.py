@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -57,23 +57,22 @@ class Meeting:
     alarm_before: timedelta | None = timedelta(minutes=15)
     alarm_text: str = ""
     stamp: datetime | None = None  # DTSTAMP; default: now
-    extra: dict[str, str] = field(default_factory=dict)  # e.g. X-… properties
 
 
-def _text(value: str) -> str:
+def plain_text(value: str) -> str:
     """Plain text as calendars take it: no NUL or other control characters, every line
     break (CRLF, CR, Unicode's separators) as LF."""
     return _CONTROL.sub("", _LINE_BREAK.sub("\n", value)).strip()
 
 
-def _line(value: str) -> str:
+def one_line(value: str) -> str:
     """One line (SUMMARY, LOCATION): calendars show a line break there as a literal "\\n"."""
-    return " ".join(_text(value).split())
+    return " ".join(plain_text(value).split())
 
 
 def _param(value: str) -> str:
     """A parameter value (CN, LABEL) may hold no double quote and no line break."""
-    return _line(value).replace('"', "'")
+    return one_line(value).replace('"', "'")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -100,10 +99,10 @@ def event(meeting: Meeting, method: str | None) -> icalendar.Event:
     vevent.add("dtstart", _utc(meeting.start))
     vevent.add("dtend", _utc(meeting.end))
     language = {"LANGUAGE": meeting.language}
-    vevent.add("summary", _line(meeting.summary), parameters=language)
+    vevent.add("summary", one_line(meeting.summary), parameters=language)
     if meeting.location:
-        vevent.add("location", _line(meeting.location), parameters=language)
-    vevent.add("description", _text(meeting.description), parameters=language)
+        vevent.add("location", one_line(meeting.location), parameters=language)
+    vevent.add("description", plain_text(meeting.description), parameters=language)
     vevent.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
     vevent.add("transp", "TRANSPARENT" if meeting.cancelled else "OPAQUE")
     vevent.add("organizer", _address(meeting.organizer))
@@ -126,40 +125,25 @@ def event(meeting: Meeting, method: str | None) -> icalendar.Event:
         if meeting.video_label:
             conference.params["LABEL"] = _param(meeting.video_label)
         vevent.add("conference", conference)
-    for name, value in meeting.extra.items():
-        vevent.add(name, value)
     if meeting.alarm_before is not None and not meeting.cancelled:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -meeting.alarm_before)
-        alarm.add("description", _line(meeting.alarm_text or meeting.summary))
+        alarm.add("description", one_line(meeting.alarm_text or meeting.summary))
         vevent.add_component(alarm)
     return vevent
 
 
-def calendar(
-    meetings: Iterable[Meeting],
-    method: str | None,
-    *,
-    name: str | None = None,
-    refresh: timedelta | None = None,
-) -> str:
+def calendar(meetings: Iterable[Meeting], method: str) -> str:
     """A VCALENDAR as text (CRLF lines). ``method`` REQUEST or CANCEL for mail (RFC 5546),
-    PUBLISH for a download; a feed passes its ``name`` and how often to ``refresh``."""
-    if method is not None and method not in METHODS:
+    PUBLISH for a download. Feeds of many events are written by ``app.calendar.feed``."""
+    if method not in METHODS:
         raise ValueError(f"unknown METHOD {method!r}")
     vcalendar = icalendar.Calendar()
     vcalendar.add("prodid", PRODID)
     vcalendar.add("version", "2.0")
     vcalendar.add("calscale", "GREGORIAN")
-    if method is not None:
-        vcalendar.add("method", method)
-    if name:
-        vcalendar.add("x-wr-calname", _text(name))
-        vcalendar.add("name", _text(name))
-    if refresh is not None:
-        vcalendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-        vcalendar.add("x-published-ttl", refresh)
+    vcalendar.add("method", method)
     for meeting in meetings:
         vcalendar.add_component(event(meeting, method))
     return vcalendar.to_ical().decode()

@@ -3,9 +3,9 @@
 ``events.calendar`` builds each event as an ``icalendar`` object tree: right, but about
 0.5 ms per event, so an advisor's 3,000 bookings would take 1.4 s per calendar refresh.
 This writer emits exactly the feed's properties as text, with the library's own escaping
-(``vText``'s ``_escape_char``) and the same cleaning as ``events`` (``_text``, ``_line``), so a
-parser reads back what ``events.event`` makes for the same ``Meeting`` (tests/test_feed.py
-compares them property by property).
+(``vText``'s ``_escape_char``) and the same cleaning as ``events`` (``plain_text``,
+``one_line``), so a parser reads back what ``events.event`` makes for the same
+``Meeting`` (tests/test_feed.py compares them property by property).
 
 Properties per event: UID, DTSTAMP, DTSTART/DTEND (UTC), SEQUENCE, STATUS, SUMMARY,
 LOCATION, DESCRIPTION, URL (the video link), TRANSP. No ORGANIZER or ATTENDEE (a feed
@@ -36,7 +36,7 @@ import icalendar
 # checks that every value reads back as ``events.event`` writes it.
 from icalendar.parser import _escape_char as escape_char
 
-from app.calendar.events import PRODID, PUBLISH, Meeting, _line, _text
+from app.calendar.events import PRODID, PUBLISH, Meeting, one_line, plain_text
 
 LIMIT = 75  # octets per line, without the CRLF
 # Events kept written per process (about 1.5 KB each with their entry, so ~15 MB): a
@@ -44,7 +44,7 @@ LIMIT = 75  # octets per line, without the CRLF
 CACHED_EVENTS = 10_000
 _URL_UNSAFE = re.compile(r"[\x00-\x20\x7f]")
 _UTC_TEXT = re.compile(r"\d{8}T\d{6}Z")
-# What ``events._text`` changes inside a text (besides stripping its ends): control
+# What ``events.plain_text`` changes inside a text (besides stripping its ends): control
 # characters other than tab and LF, CR, and Unicode's line and paragraph separators.
 _NEEDS_CLEANING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -71,18 +71,18 @@ class Entry(NamedTuple):
 
 
 def clean_text(value: str) -> str:
-    """``events._text`` (the invites' cleaning), skipping its substitutions when a text
+    """``events.plain_text`` (the invites' cleaning), skipping its substitutions when a text
     has nothing to clean, as nearly every text has."""
-    return _text(value) if _NEEDS_CLEANING.search(value) else value.strip()
+    return plain_text(value) if _NEEDS_CLEANING.search(value) else value.strip()
 
 
 def clean_line(value: str) -> str:
-    """``events._line`` (one line, single spaces), at once for a text with nothing to clean:
+    """``events.one_line`` (one line, single spaces), at once for a text with nothing to clean:
     printable (so no control character, line break or space other than " ") and with no
     double space or space at either end."""
     if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
         return value
-    return _line(value)
+    return one_line(value)
 
 
 def _url(link: str) -> str:
