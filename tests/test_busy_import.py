@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.advisor.imports import SOURCE, claim, sync_calendar, sync_due_calendars
+from app.advisor.service import connect_calendar
 from app.booking import service
 from app.extensions import db
 from app.models import Advisor, BusyBlock, ConsultationType, ExternalCalendar
@@ -274,6 +275,18 @@ def test_a_new_address_while_fetching_discards_the_old_calendar(local, server, w
     assert imported(local, world.brandt) == []
     assert status(local, world.brandt).synced_at is None
     assert [seen.path for seen in server.seen] == ["/old.ics"]
+
+
+def test_a_new_address_is_fetched_at_once_even_while_the_old_one_is_claimed(local, server, world):
+    # A worker claimed the old address ten seconds ago; the advisor saves a new one.
+    connect(local, world.brandt, server.url("/old.ics"), checked_at=NOW - timedelta(seconds=10))
+    new = server.serve("/new.ics", "weekly.ics")
+    with local.app_context():
+        connect_calendar(db.session.get(Advisor, world.brandt.id), new, NOW)
+        db.session.commit()
+        assert sync_due_calendars(NOW) == 1
+    assert [seen.path for seen in server.seen] == ["/new.ics"]
+    assert imported(local, world.brandt) == spans(WEEKLY)
 
 
 def busy_ics(start: datetime, end: datetime) -> str:

@@ -110,6 +110,9 @@ def connect_calendar(advisor: Advisor, url: str, now: datetime) -> ExternalCalen
         external.url = url
         external.etag = external.last_modified = None
         external.error = external.error_detail = None
+        # Due at once, even while a worker still fetches the old address (whose result
+        # the import then drops, as the address changed).
+        external.checked_at = None
     external.requested_at = now
     db.session.flush()
     return external
