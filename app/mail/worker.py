@@ -29,6 +29,7 @@ from functools import partial
 import sqlalchemy as sa
 from flask import current_app
 
+from app.advisor.imports import sync_due_calendars
 from app.booking.reminders import enqueue_due_reminders
 from app.extensions import db
 from app.mail.transport import Transport, build_email
@@ -130,10 +131,6 @@ def _send_reminders(now: datetime) -> None:
 
 
 def _import_calendars(now: datetime) -> None:
-    # Imported when run: the worker goes on sending mail and reminders even where the
-    # import cannot be loaded; that failure is logged every round like any other.
-    from app.advisor.imports import sync_due_calendars
-
     if synced := sync_due_calendars(now):
         current_app.logger.info("calendar import: %d calendars synced", synced)
 
