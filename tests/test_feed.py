@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -316,6 +317,31 @@ def test_a_booking_change_makes_a_new_etag(app, client, world, subscribed):
     assert changed.headers["ETag"] != etag
     with app.app_context():
         assert db.session.get(Booking, booking_id).uid in events_by_uid(changed)
+
+
+def test_an_unchanged_feed_is_read_from_the_cache_even_when_asked_unconditionally(
+    app, client, world, subscribed, count_queries
+):
+    # Google and others poll without If-None-Match: the feed is not written again.
+    insert(app, world, at(monday_in(2), "10:00"), "confirmed")
+    first = client.get(f"/kalender/{subscribed}.ics")
+    with count_queries() as counted:
+        again = client.get(f"/kalender/{subscribed}.ics")
+    assert again.status_code == 200 and len(counted) == 1
+    assert again.get_data() == first.get_data()
+
+
+def test_a_client_that_accepts_gzip_gets_the_same_feed_compressed(app, client, world, subscribed):
+    for day in range(1, 30):
+        insert(app, world, utcnow() + timedelta(days=day), "confirmed")
+    plain = client.get(f"/kalender/{subscribed}.ics")
+    packed = client.get(f"/kalender/{subscribed}.ics", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert "Content-Encoding" not in plain.headers
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) * 5 < len(plain.get_data())
 
 
 def test_the_feed_costs_two_queries_however_many_bookings(
