@@ -35,7 +35,18 @@ def writing(app) -> Iterator[None]:
         yield
 
 
-def book(app, world, start, *, advisor="brandt", guest=None, now=None, booker="client"):
+def book(
+    app,
+    world,
+    start,
+    *,
+    advisor="brandt",
+    guest=None,
+    now=None,
+    booker="client",
+    locale="de",
+    timezone="Europe/Berlin",
+):
     """Book through the service as the view does, committing; returns the booking's id."""
     with writing(app):
         booking = service.book(
@@ -46,10 +57,28 @@ def book(app, world, start, *, advisor="brandt", guest=None, now=None, booker="c
             agenda="Wie digitalisieren wir unser Labor?",
             booker=None if guest else db.session.get(User, getattr(world, booker).id),
             guest=guest,
+            locale=locale,
+            timezone=timezone,
             now=now,
         )
         db.session.commit()
         return booking.id
+
+
+def reschedule(app, booking_id: int, start, now=None) -> None:
+    """Move a booking through the service, committing."""
+    with writing(app):
+        service.reschedule(db.session.get(Booking, booking_id), start, now=now)
+        db.session.commit()
+
+
+def set_type(app, world, **fields) -> None:
+    """Change the world's consultation type."""
+    with app.app_context():
+        ctype = db.session.get(ConsultationType, world.ctype.id)
+        for name, value in fields.items():
+            setattr(ctype, name, value)
+        db.session.commit()
 
 
 def fetch(app, booking_id: int) -> Booking:

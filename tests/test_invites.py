@@ -23,6 +23,8 @@ from tests.booking_support import (
     fetch,
     monday_in,
     organisation_of,
+    reschedule,
+    set_type,
     user_of,
     writing,
 )
@@ -42,20 +44,6 @@ def calendar_of(message) -> tuple[icalendar.Calendar, icalendar.Event]:
 def set_locale(app, user_id: int, locale: str) -> None:
     with app.app_context():
         db.session.get(User, user_id).locale = locale
-        db.session.commit()
-
-
-def set_type(app, world, **fields) -> None:
-    with app.app_context():
-        ctype = db.session.get(ConsultationType, world.ctype.id)
-        for name, value in fields.items():
-            setattr(ctype, name, value)
-        db.session.commit()
-
-
-def reschedule(app, booking_id: int, start) -> None:
-    with writing(app):
-        service.reschedule(db.session.get(Booking, booking_id), start)
         db.session.commit()
 
 

@@ -20,8 +20,8 @@ from app.booking.reminders import enqueue_due_reminders
 from app.extensions import db
 from app.mail.transport import transport_from_config
 from app.mail.worker import deliver_due
-from app.models import Advisor, Booking, ConsultationType, OutboxMessage, Topic, User
-from tests.booking_support import GUEST, at, book, fetch, monday_in, writing
+from app.models import Advisor, Booking, OutboxMessage
+from tests.booking_support import GUEST, at, book, fetch, monday_in, reschedule, set_type, writing
 from tests.test_booking_concurrency import racing_app
 
 HOUR = timedelta(hours=1)
@@ -47,20 +47,6 @@ def reminders(app) -> list[OutboxMessage]:
         )
         db.session.expunge_all()
         return found
-
-
-def set_type(app, world, **fields) -> None:
-    with app.app_context():
-        ctype = db.session.get(ConsultationType, world.ctype.id)
-        for name, value in fields.items():
-            setattr(ctype, name, value)
-        db.session.commit()
-
-
-def reschedule(app, booking_id: int, start, now) -> None:
-    with writing(app):
-        service.reschedule(db.session.get(Booking, booking_id), start, now=now)
-        db.session.commit()
 
 
 def cancel(app, booking_id: int, now) -> None:
@@ -189,23 +175,6 @@ def test_a_guest_is_reminded_only_of_a_confirmed_meeting(app, world):
     assert [m.to_address for m in reminders(app)] == [GUEST.email]
 
 
-def book_in_english(app, world, start) -> int:
-    """An account holder books from the English pages, from New York."""
-    with writing(app):
-        booking = service.book(
-            ctype=db.session.get(ConsultationType, world.ctype.id),
-            topic=db.session.get(Topic, world.topic.id),
-            advisor=db.session.get(Advisor, world.brandt.id),
-            start=start,
-            agenda="Lab digitisation",
-            booker=db.session.get(User, world.client.id),
-            locale="en",
-            timezone="America/New_York",
-        )
-        db.session.commit()
-        return booking.id
-
-
 def delivered_reminder(app, smtp_server, now):
     """Run the reminder job at ``now`` and deliver over SMTP; the reminder as received."""
     app.config.update(smtp_server.config())
@@ -257,7 +226,7 @@ def test_a_video_meeting_reminder_carries_the_room_link(app, world, smtp_server)
 def test_the_reminder_is_in_the_bookers_language_and_zone(app, world, smtp_server):
     set_type(app, world, location_kind="phone", location_detail_en="+49 2133 123456")
     start = at(monday_in(2), "16:00")  # 10:00 in New York
-    book_in_english(app, world, start)
+    book(app, world, start, locale="en", timezone="America/New_York")  # from New York
     message, text, html = delivered_reminder(app, smtp_server, start - 24 * HOUR)
 
     assert re.fullmatch(
