@@ -204,10 +204,12 @@ def seed(app, bookings: int) -> str:
 
 def forget_written_events() -> None:
     """As after a restart: no event written yet in this process (and no feed stored)."""
+    from app.advisor import feed as feed_view
     from app.calendar import feed
 
     feed._written.cache_clear()
     feed._text_line.cache_clear()
+    feed_view._ENTRIES.clear()
     forget_stored_feeds()
 
 

@@ -21,7 +21,7 @@ from app.calendar.feed import LIMIT, clean_line, clean_text, feed, fold
 from app.extensions import db
 from app.models import Advisor, Booking, ConsultationType, Topic, User
 from app.models.types import utcnow
-from tests.booking_support import GUEST, at, book, monday_in, writing
+from tests.booking_support import GUEST, at, book, monday_in, reschedule, writing
 
 STAMP = datetime(2026, 12, 1, 8, 30, tzinfo=UTC)
 HUB = events.Person("Industry Hub", "beratung@hub.example")
@@ -342,6 +342,20 @@ def test_a_client_that_accepts_gzip_gets_the_same_feed_compressed(app, client, w
     assert "Content-Encoding" not in plain.headers
     assert gzip.decompress(packed.get_data()) == plain.get_data()
     assert len(packed.get_data()) * 5 < len(plain.get_data())
+
+
+def test_a_changed_booking_is_written_anew_and_the_others_are_kept(app, client, world, subscribed):
+    kept = book(app, world, at(monday_in(2), "10:00"))
+    moved = book(app, world, at(monday_in(2), "14:00"))
+    before = events_by_uid(client.get(f"/kalender/{subscribed}.ics"))
+    reschedule(app, moved, at(monday_in(3), "11:00"))
+    after = events_by_uid(client.get(f"/kalender/{subscribed}.ics"))
+    with app.app_context():
+        kept_uid, moved_uid = (db.session.get(Booking, b).uid for b in (kept, moved))
+    assert after[moved_uid].decoded("DTSTART") == at(monday_in(3), "11:00")
+    assert int(after[moved_uid]["SEQUENCE"]) == int(before[moved_uid]["SEQUENCE"]) + 1
+    assert after[kept_uid].decoded("DTSTART") == before[kept_uid].decoded("DTSTART")
+    assert str(after[kept_uid]["SUMMARY"]) == str(before[kept_uid]["SUMMARY"])
 
 
 def test_the_feed_costs_two_queries_however_many_bookings(
