@@ -159,7 +159,9 @@ def etag_of(owner: sa.Row, today: str) -> str:
 
 @cache
 def _bookings_query() -> sa.Select:
-    """The one query for the feed's bookings: plain rows, the columns it writes."""
+    """The one query for the feed's bookings: plain rows, the columns it writes, in no
+    particular order (calendars place events by their times; sorting cost a tenth of the
+    feed's time)."""
     booker = sa.orm.aliased(User)
     listed = sa.or_(
         Booking.status.in_(LISTED),
@@ -200,7 +202,6 @@ def _bookings_query() -> sa.Select:
             Booking.start >= sa.bindparam("since", type_=Booking.start.type),
             listed,
         )
-        .order_by(Booking.start, Booking.id)
     )
 
 
