@@ -64,7 +64,7 @@ WINDOW = timedelta(days=90)
 REFRESH = timedelta(minutes=15)
 # Goes up whenever what the feed writes for the same data changes (texts, properties), so
 # calendars holding an old copy under a still-valid ETag fetch the new one.
-FORMAT = 1
+FORMAT = 2
 # secrets.token_urlsafe(32) is 43 characters; anything else is no token of ours.
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 LISTED = (
@@ -244,9 +244,6 @@ def _catalogue_texts(row: sa.Row) -> tuple[str, SimpleNamespace]:
     return what(SimpleNamespace(consultation_type=ctype, topic=topic)), ctype
 
 
-# Stands for a booking's video room while its words are made once per kind of booking; no
-# text from a user holds a NUL (app.edges refuses it, app.forms removes it).
-ROOM = "\x00room\x00"
 CANCELLED, VIDEO = BookingStatus.CANCELLED.value, LocationKind.VIDEO.value
 
 
@@ -255,12 +252,14 @@ def entries(rows: Iterable[sa.Row], language: str) -> Iterator[Entry]:
     words of the pages and mails to the advisor (``app.booking.labels``).
 
     Bookings of one type, topic, status and booker read alike but for the room and the
-    link, so their words are made once (3,000 bookings have a few dozen kinds).
+    link, so their words are made once (3,000 bookings have a few dozen kinds). The
+    description names what the meeting is and links to it; who and where are the summary
+    and the location already, and a calendar shows those beside it.
     """
     catalogue: dict[tuple[int, int], tuple[str, SimpleNamespace]] = {}
-    words: dict[tuple, tuple[str, str, str]] = {}
+    words: dict[tuple, tuple[str, str | None, str]] = {}
     link = _link_maker()
-    with_label, where_label, page_label = _("Mit:"), _("Wo:"), _("Termin ansehen:")
+    page_label = _("Termin ansehen:")
     cancelled_label = _("Abgesagt:")
     for row in rows:
         (uid, sequence, start, end, status, meeting_url, place_kind, booker, guest_name,
@@ -277,30 +276,26 @@ def entries(rows: Iterable[sa.Row], language: str) -> Iterator[Entry]:
             booking = SimpleNamespace(
                 consultation_type=ctype,
                 status=status,
-                meeting_url=ROOM if room else None,
+                meeting_url=None,  # a room is the location itself, below
                 contact_name=name,
                 advisor=None,  # read for pending bookings only, which the feed leaves out
             )
-            place = where(booking, "advisor")
             who = f"{name} ({company})" if company else name
             summary = f"{who} – {subject}"
             # No agenda, e-mail or phone here: see the module's docstring.
-            lines = (subject, f"{with_label} {who}", f"{where_label} {place}", "", page_label)
             words[kind] = (
                 f"{cancelled_label} {summary}" if cancelled else summary,
-                place,
-                "\n".join(lines),
+                None if room else where(booking, "advisor"),
+                f"{subject}\n\n{page_label}",
             )
         summary, place, description = words[kind]
-        if room:
-            place, description = room, description.replace(ROOM, room)
         yield Entry(
             uid,
             sequence,
             start,
             end,
             summary,
-            place,
+            room or place,
             f"{description} {link(uid)}",
             cancelled,
             language,
