@@ -223,6 +223,18 @@ def test_due_calendars_are_synced_and_one_broken_stops_none(local, server, make,
         assert sync_due_calendars(NOW + timedelta(minutes=1)) == 0, "nothing due any more"
 
 
+def test_slow_calendars_leave_the_rest_of_the_round_to_the_mail(local, server, make, world):
+    # The worker sends mail after the import: a round starts no fetch once its time is up,
+    # and the calendars left over are fetched in the next round.
+    advisors = [make.advisor(world.topic) for _ in range(3)]
+    for number, advisor in enumerate(advisors):
+        connect(local, advisor, server.serve(f"/slow{number}.ics", "weekly.ics", delay=0.3))
+    with local.app_context():
+        assert sync_due_calendars(NOW, budget=0.2) == 1
+        assert sync_due_calendars(NOW, budget=10) == 2
+    assert all(imported(local, advisor) == spans(WEEKLY) for advisor in advisors)
+
+
 def test_fetch_now_does_not_take_a_calendar_from_the_worker_still_fetching_it(local, server, world):
     # A worker claimed it ten seconds ago; the advisor pressed "fetch now" since.
     url = server.serve("/cal.ics", "weekly.ics")

@@ -24,6 +24,7 @@ advisor's imported busy blocks.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -208,13 +209,22 @@ def claim(advisor_id: int, seen_checked_at: datetime | None, now: datetime) -> b
     return result.rowcount == 1
 
 
-def sync_due_calendars(now: datetime, *, limit: int = 10) -> int:
+def sync_due_calendars(now: datetime, *, limit: int = 10, budget: float | None = None) -> int:
     """Sync up to ``limit`` due calendars, requested ones first; commits. Returns how many
-    this worker synced (claimed and fetched, successfully or not)."""
+    this worker synced (claimed and fetched, successfully or not).
+
+    The worker sends mail in the same round, so after ``budget`` seconds (default: one
+    fetch's timeout) no further fetch starts; the calendars left stay due for the next
+    round. Slow calendars delay mail by at most two fetch timeouts.
+    """
+    budget = current_app.config["CALENDAR_IMPORT_TIMEOUT"] if budget is None else budget
+    started = time.monotonic()
     due = db.session.execute(_due(now).limit(limit)).all()
     db.session.commit()
     synced = 0
     for advisor_id, checked_at in due:
+        if time.monotonic() - started > budget:
+            break
         if not claim(advisor_id, checked_at, now):
             continue  # another worker has it
         synced += 1
