@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.advisor import feed as feed_view
 from app.advisor.feed import WINDOW
 from app.booking import service
 from app.calendar import events
@@ -356,6 +357,17 @@ def test_a_changed_booking_is_written_anew_and_the_others_are_kept(app, client, 
     assert int(after[moved_uid]["SEQUENCE"]) == int(before[moved_uid]["SEQUENCE"]) + 1
     assert after[kept_uid].decoded("DTSTART") == before[kept_uid].decoded("DTSTART")
     assert str(after[kept_uid]["SUMMARY"]) == str(before[kept_uid]["SUMMARY"])
+
+
+def test_a_full_memo_of_entries_is_emptied_and_the_feed_stays_whole(
+    app, client, world, subscribed, monkeypatch
+):
+    monkeypatch.setattr(feed_view, "ENTRIES_KEPT", 2)
+    booked = [book(app, world, at(monday_in(2), clock)) for clock in ("09:00", "11:00", "14:00")]
+    assert len(events_by_uid(client.get(f"/kalender/{subscribed}.ics"))) == 3
+    reschedule(app, booked[0], at(monday_in(3), "10:00"))
+    after = events_by_uid(client.get(f"/kalender/{subscribed}.ics"))
+    assert len(after) == 3 and len(feed_view._ENTRIES) <= 3
 
 
 def test_the_feed_costs_two_queries_however_many_bookings(

@@ -354,21 +354,24 @@ def _written_feed(owner: sa.Row, now: datetime) -> str:
         return feed(_entries_of(rows, locale), name=name, refresh=REFRESH, now=now)
 
 
-# A booking's entry is a function of its row and the language (BASE_URL is fixed per
-# process): after one booking changed, the feed is written again with the other rows'
-# entries from here, which are in turn written events in ``app.calendar.feed``. Bounded:
-# emptied when full (a hub's feeds together stay far below).
+# A booking's entry is a function of its row, the language and BASE_URL: after one booking
+# changed, the feed is written again with the other rows' entries from here, which are in
+# turn written events in ``app.calendar.feed``. Bounded: emptied when full (a hub's feeds
+# together stay far below).
 _ENTRIES: dict[tuple, Entry] = {}
 ENTRIES_KEPT = 20_000
 
 
 def _entries_of(rows: Sequence[sa.Row], language: str) -> list[Entry]:
-    """``entries`` of the rows, made only for rows not met before in this language."""
-    keys = [(language, *row) for row in rows]
-    new = [row for row, key in zip(rows, keys, strict=True) if key not in _ENTRIES]
-    if len(_ENTRIES) + len(new) > ENTRIES_KEPT:
+    """``entries`` of the rows, made only for rows not met before in this language. Reads
+    each kept entry once, so another thread emptying the memo meanwhile costs only time."""
+    site = current_app.config["BASE_URL"]  # the links' start
+    keys = [(language, site, *row) for row in rows]
+    found = [_ENTRIES.get(key) for key in keys]
+    missing = [index for index, entry in enumerate(found) if entry is None]
+    for index, entry in zip(missing, entries([rows[i] for i in missing], language), strict=True):
+        found[index] = entry
+    if len(_ENTRIES) + len(missing) > ENTRIES_KEPT:
         _ENTRIES.clear()
-        new = list(rows)
-    for row, entry in zip(new, entries(new, language), strict=True):
-        _ENTRIES[(language, *row)] = entry
-    return [_ENTRIES[key] for key in keys]
+    _ENTRIES.update((keys[index], found[index]) for index in missing)
+    return found
