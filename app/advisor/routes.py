@@ -23,7 +23,7 @@ PAGE = "advisor/calendar.html"
 
 
 def _advisor() -> Advisor:
-    advisor = service.advisor_of(current_user)
+    advisor = Advisor.of_user(current_user)
     if advisor is None:  # an advisor account without a profile yet
         abort(404)
     return advisor

@@ -18,7 +18,7 @@ from app.advisor.imports import SOURCE
 from app.booking import freshness
 from app.database import lock_row
 from app.extensions import db
-from app.models import Advisor, BusyBlock, ExternalCalendar, User
+from app.models import Advisor, BusyBlock, ExternalCalendar
 
 # ExternalCalendar.error codes (set by the import) in words an advisor can act on.
 IMPORT_ERRORS = {
@@ -71,10 +71,6 @@ def import_error(code: str | None, detail: str | None) -> str | None:
         return None
     message = IMPORT_ERRORS.get(code, UNKNOWN_ERROR)
     return str(message) % {"detail": detail or "?"} if code == "http_error" else str(message)
-
-
-def advisor_of(user: User) -> Advisor | None:
-    return db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id))
 
 
 def external_calendar(advisor: Advisor) -> ExternalCalendar | None:

@@ -141,7 +141,7 @@ def my_bookings():
 @role_required(Role.ADVISOR)
 def advisor_bookings():
     """An advisor's upcoming consultations, in a plain list."""
-    advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == current_user.id))
+    advisor = Advisor.of_user(current_user)
     if advisor is None:
         abort(404)
     now = utcnow()  # an unconfirmed guest hold past its time holds nothing

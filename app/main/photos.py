@@ -45,13 +45,9 @@ class RemovePhotoForm(Form):
     """Only the CSRF token: removing needs no input."""
 
 
-def advisor_of(user: User) -> Advisor | None:
-    return db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id))
-
-
 def profile_context(user: User) -> dict:
     """What the profile page needs for its photo section (nothing for non-advisors)."""
-    advisor = advisor_of(user) if user.is_advisor else None
+    advisor = Advisor.of_user(user) if user.is_advisor else None
     return {"photo_advisor": advisor, "photo_form": PhotoForm(formdata=None)}
 
 

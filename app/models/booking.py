@@ -67,6 +67,11 @@ class Advisor(db.Model):
     def __repr__(self) -> str:
         return f"<Advisor {self.user_id}>"
 
+    @classmethod
+    def of_user(cls, user: User) -> Advisor | None:
+        """The advisor profile of ``user`` (None for anyone without one)."""
+        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id))
+
     @property
     def is_bookable(self) -> bool:
         """Offered for booking: the advisor profile and the person's account are active."""
