@@ -220,6 +220,8 @@ def test_a_new_address_starts_afresh(app, client, brandt):
         ("", "Bitte geben Sie die Adresse Ihres Kalenders ein.", "address of your calendar"),
         ("ftp://example.de/cal.ics", "mit https://, http:// oder webcal://", "https://, http://"),
         ("https://example.de/my cal.ics", "keine Leerzeichen", "no spaces"),
+        # What the import could not fetch is refused here, not stored to fail later.
+        ("https://example.de:99999/cal.ics", "mit https://, http:// oder webcal://", "https://"),
         ("https://" + "a" * 2000 + ".de", "höchstens 2000 Zeichen", "2000 characters"),
     ],
 )

@@ -9,6 +9,7 @@ from wtforms import Field, URLField, ValidationError
 from wtforms.form import BaseForm
 from wtforms.validators import Optional
 
+from app.calendar.fetch import FetchError, normalise_url
 from app.forms import Form, max_length, required
 
 MEETING_LINK_MAX = 500
@@ -37,25 +38,28 @@ def video_address(form: BaseForm, field: Field) -> None:
         )
 
 
+def _fetchable(value: str) -> bool:
+    try:
+        normalise_url(value)
+    except FetchError:
+        return False
+    return True
+
+
 def calendar_address(form: BaseForm, field: Field) -> None:
-    """An address a calendar app would subscribe to: https, http or webcal, with a host."""
+    """An address a calendar app would subscribe to: https, http or webcal, and one the
+    import can fetch (``app.calendar.fetch.normalise_url``: a host, a valid port)."""
     value = field.data or ""
     if any(ch.isspace() for ch in value):
         raise ValidationError(_l("Die Adresse darf keine Leerzeichen enthalten."))
     scheme = value.partition("://")[0].lower()
-    if scheme not in IMPORT_SCHEMES or not _has_host(value):
+    if scheme not in IMPORT_SCHEMES or not _fetchable(value):
         raise ValidationError(
             _l(
                 "Bitte geben Sie die vollständige Adresse ein, die mit https://, http:// "
                 "oder webcal:// beginnt."
             )
         )
-
-
-def subscription_url(value: str) -> str:
-    """``webcal://`` is https with a hint for calendar apps: the import fetches https."""
-    scheme, sep, rest = value.partition("://")
-    return f"https://{rest}" if sep and scheme.lower() == "webcal" else value
 
 
 class MeetingLinkForm(Form):

@@ -12,8 +12,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.advisor import bp, service
-from app.advisor.forms import ImportForm, MeetingLinkForm, subscription_url
+from app.advisor.forms import ImportForm, MeetingLinkForm
 from app.auth.access import role_required
+from app.calendar.fetch import normalise_url
 from app.extensions import db
 from app.models import Advisor, Role
 from app.models.types import utcnow
@@ -122,7 +123,8 @@ def connect():
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(advisor, "import", form_status(form), import_form=form)
-    service.connect_calendar(advisor, subscription_url(form.url.data), utcnow())
+    # webcal:// is https with a hint for calendar apps: stored as the import fetches it.
+    service.connect_calendar(advisor, normalise_url(form.url.data), utcnow())
     flash(_("Die Adresse ist gespeichert. Wir rufen Ihren Kalender jetzt ab."), "success")
     return _done(advisor, "import")
 
