@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.booking.meeting import video_room
+from app.booking.meeting import gives_rooms
 from app.i18n import localised
 from app.models import Booking, BookingStatus, ConsultationType, LocationKind
 
@@ -59,7 +59,7 @@ def where(booking: Booking, audience: str = "booker") -> str:
         return f"{LOCATION_KINDS[LocationKind.VIDEO]}: {booking.meeting_url}"
     # For a waiting guest's booking, whether confirming will give it a room (the advisor's
     # link or the hub's service); the room itself is only made then.
-    if booking.status == BookingStatus.PENDING and video_room(booking.advisor) is not None:
+    if booking.status == BookingStatus.PENDING and gives_rooms(booking.advisor):
         if audience == "advisor":
             return place
         note = _("den Link bekommen Sie mit der Bestätigung")

@@ -15,6 +15,11 @@ from flask import current_app
 from app.models import Advisor, Booking, LocationKind
 
 
+def gives_rooms(advisor: Advisor) -> bool:
+    """Whether a video booking with ``advisor`` gets a room when it is confirmed."""
+    return bool(advisor.meeting_link or current_app.config["VIDEO_ROOM_BASE_URL"].strip())
+
+
 def video_room(advisor: Advisor) -> str | None:
     """A link for a new video meeting with ``advisor``; None when neither is configured."""
     if advisor.meeting_link:
