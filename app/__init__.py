@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.booking import bp as booking_bp
     from app.booking.api import bp as api_bp
+    from app.canvas import bp as canvas_bp
     from app.main import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -81,5 +82,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(booking_bp, url_prefix="/beratung")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(advisor_bp, url_prefix="/berater")
+    app.register_blueprint(canvas_bp, url_prefix="/canvas")
     app.register_blueprint(feed_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")

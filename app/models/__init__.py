@@ -16,6 +16,7 @@ from app.models.booking import (
     Topic,
     advisor_topic,
 )
+from app.models.canvas import Canvas, CanvasNote, CanvasTransition, CanvasVersion, ReviewComment
 from app.models.mail import OutboxMessage
 from app.models.users import Invitation, Organisation, OrganisationSize, Role, User
 
@@ -29,6 +30,10 @@ __all__ = [
     "BookingStatus",
     "BusyBlock",
     "CalendarState",
+    "Canvas",
+    "CanvasNote",
+    "CanvasTransition",
+    "CanvasVersion",
     "ConsultationType",
     "ExternalCalendar",
     "Invitation",
@@ -36,6 +41,7 @@ __all__ = [
     "Organisation",
     "OrganisationSize",
     "OutboxMessage",
+    "ReviewComment",
     "Role",
     "Topic",
     "User",

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.canvas import Canvas, CanvasVersion
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import Organisation, User
 
@@ -58,6 +59,8 @@ class Advisor(db.Model):
     # A fixed video meeting link (e.g. their own Teams or Jitsi room); empty: the hub's
     # video service gives each booking its own room (app/booking/meeting.py).
     meeting_link: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # An admin lets this advisor review submitted canvases (admins always may).
+    is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(
@@ -264,6 +267,11 @@ class Booking(db.Model):
     # When the reminder is due (None: none due, or sent); app/booking/reminders.py.
     reminder_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     agenda: Mapped[str] = mapped_column(sa.Text, default="")
+    # A canvas the booker brings: a submitted version, or (version None) the live draft.
+    canvas_id: Mapped[int | None] = mapped_column(sa.ForeignKey("canvas.id", ondelete="SET NULL"))
+    canvas_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("canvas_version.id", ondelete="SET NULL")
+    )
     advisor_notes: Mapped[str] = mapped_column(sa.Text, default="")
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="de")
@@ -278,6 +286,8 @@ class Booking(db.Model):
     topic: Mapped[Topic] = relationship()
     booked_by: Mapped[User | None] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    canvas: Mapped[Canvas | None] = relationship()
+    canvas_version: Mapped[CanvasVersion | None] = relationship()
 
     __table_args__ = (
         sa.CheckConstraint('start < "end"', name="period"),
@@ -289,6 +299,7 @@ class Booking(db.Model):
         sa.Index("ix_booking_advisor_time", "advisor_id", "blocked_until", "blocked_from"),
         sa.Index("ix_booking_organisation", "organisation_id", "start"),
         sa.Index("ix_booking_reminder_due", "reminder_due_at"),
+        sa.Index("ix_booking_canvas", "canvas_id"),
     )
 
     def __repr__(self) -> str:
