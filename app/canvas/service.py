@@ -80,7 +80,7 @@ def submit(canvas: Canvas, user: User) -> CanvasVersion:
     The canvas row is locked first, so two members submitting at once get two versions
     one after the other, or one version and an IllegalTransition, never the same number.
     """
-    lock_row(db.session, Canvas, canvas.id)
+    lock_row(db.session(), Canvas, canvas.id)
     db.session.refresh(canvas)
     workflow.next_status(canvas.status, workflow.Action.SUBMIT, workflow.Actor.MEMBER)
     data = draft_snapshot(canvas)
