@@ -52,6 +52,9 @@ class Template:
     attribution_en: str
     licence: str
     licence_url: str
+    # One sentence for the "new canvas" form: what the template is good for.
+    summary_de: str = ""
+    summary_en: str = ""
     _blocks: dict[str, Block] = field(init=False, repr=False, compare=False)
     _layer_of: dict[str, Layer] = field(init=False, repr=False, compare=False)
 
@@ -430,6 +433,14 @@ TEMPLATES: dict[str, Template] = {
             attribution_en=BMC_ATTRIBUTION_EN,
             licence=CC_BY_SA,
             licence_url=CC_BY_SA_URL,
+            summary_de=(
+                "Der Klassiker: neun Blöcke vom Wertversprechen bis zu den Einnahmen, für ein "
+                "bestehendes oder neues Geschäftsmodell."
+            ),
+            summary_en=(
+                "The classic: nine blocks from the value proposition to revenue, for an existing "
+                "or a new business model."
+            ),
         ),
         Template(
             key="tlbmc",
@@ -454,6 +465,14 @@ TEMPLATES: dict[str, Template] = {
             ),
             licence=CC_BY_SA,
             licence_url=CC_BY_SA_URL,
+            summary_de=(
+                "Das Business Model Canvas mit einer ökologischen und einer sozialen Ebene: für "
+                "nachhaltige Geschäftsmodelle."
+            ),
+            summary_en=(
+                "The Business Model Canvas with an environmental and a social layer: for "
+                "sustainable business models."
+            ),
         ),
         Template(
             key="lean",
@@ -470,6 +489,14 @@ TEMPLATES: dict[str, Template] = {
             ),
             licence=CC_BY_SA,
             licence_url=CC_BY_SA_URL,
+            summary_de=(
+                "Für Gründungen und neue Produkte: Problem, Lösung und Kennzahlen statt Partnern "
+                "und Ressourcen."
+            ),
+            summary_en=(
+                "For start-ups and new products: problem, solution and metrics instead of partners "
+                "and resources."
+            ),
         ),
     )
 }
