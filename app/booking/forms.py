@@ -3,14 +3,38 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField
+from wtforms import EmailField, Field, SelectField, StringField, TextAreaField, ValidationError
+from wtforms.form import BaseForm
 from wtforms.validators import Optional
 
 from app.auth.forms import RegistrationForm
 from app.forms import Form, email_address, max_length, required
 
 
-class BookingForm(Form):
+def _offered(form: BaseForm, field: Field) -> None:
+    """Only a canvas the select offered: a forged or stale id is refused, never attached."""
+    if field.data and field.data not in {value for value, _label in field.choices}:
+        raise ValidationError(_l("Bitte wählen Sie eines der Canvases Ihres Unternehmens."))
+
+
+class CanvasForm(Form):
+    """Which canvas of the organisation a booking brings (choices: ``attach.offers``)."""
+
+    canvas = SelectField(
+        _l("Canvas mitbringen"),
+        choices=[],
+        validators=[Optional(), _offered],
+        validate_choice=False,
+        description=_l(
+            "Ihre Beraterin oder Ihr Berater kann es vor dem Termin lesen, aber nicht ändern."
+        ),
+    )
+
+    def offer(self, offers) -> None:
+        self.canvas.choices = [("", _l("Kein Canvas"))] + [(o.value, o.label) for o in offers]
+
+
+class BookingForm(CanvasForm):
     agenda = TextAreaField(
         _l("Worüber möchten Sie sprechen?"),
         validators=[
@@ -23,7 +47,10 @@ class BookingForm(Form):
 
 
 class GuestBookingForm(BookingForm):
-    """Without an account: who you are, and consent to the privacy notice."""
+    """Without an account: who you are, and consent to the privacy notice (and no canvas:
+    guests have none)."""
+
+    canvas = None
 
     guest_name = StringField(
         _l("Ihr Name"),

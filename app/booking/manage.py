@@ -15,12 +15,21 @@ from app.booking import bp, next_steps, service
 from app.booking.access import booking_or_404
 from app.booking.availability import holds_time
 from app.booking.choice import Choice, asked_day, parse_start
-from app.booking.forms import CancelForm, ConfirmForm
+from app.booking.forms import CancelForm, CanvasForm, ConfirmForm
 from app.booking.picker import open_month
 from app.booking.routes import flash_invalid_time
+from app.canvas import attach
 from app.extensions import db
 from app.i18n import select_timezone
-from app.models import ACTIVE_STATUSES, Advisor, Booking, BookingStatus, Role
+from app.models import (
+    ACTIVE_STATUSES,
+    Advisor,
+    Booking,
+    BookingStatus,
+    Canvas,
+    CanvasVersion,
+    Role,
+)
 from app.models.types import utcnow
 from app.web import form_status, render
 
@@ -33,14 +42,50 @@ def _back_to(booking: Booking, token: str | None):
 def show(uid: str):
     """What, when, where, with whom — and what can still be done."""
     booking, token = booking_or_404(uid)
+    return _show(booking, token)
+
+
+def _show(booking: Booking, token: str | None, canvas_form: CanvasForm | None = None, **how):
+    changeable = booking.is_changeable(utcnow())
+    if canvas_form is None and changeable and attach.may_attach(current_user, booking):
+        canvas_form = _canvas_form(booking)
     return render(
         "booking/show.html",
         booking=booking,
         token=token,
-        changeable=booking.is_changeable(utcnow()),
+        changeable=changeable,
+        canvas_form=canvas_form,
         book_again=next_steps.picker_url(booking),
         choose_again=next_steps.picker_url(booking, same_advisor=True),
+        **how,
     )
+
+
+def _canvas_form(booking: Booking) -> CanvasForm:
+    form = CanvasForm(data={"canvas": attach.attached_value(booking) or ""})
+    form.offer(attach.offers(booking.organisation_id))
+    return form
+
+
+@bp.post("/termin/<uid>/canvas")
+@login_required
+def attach_canvas(uid: str):
+    """Bring a canvas of the organisation to the booking, change it, or (none chosen)
+    take it away. Members of the booking's organisation only, until the meeting begins."""
+    booking, token = booking_or_404(uid)
+    if not attach.may_attach(current_user, booking) or not booking.is_changeable(utcnow()):
+        abort(403)
+    form = _canvas_form(booking)
+    if not form.validate_on_submit():
+        return _show(booking, token, form, block="canvas_form", status=422)
+    if form.canvas.data:
+        attach.attach(booking, form.canvas.data)
+        flash(_("Das Canvas ist an den Termin angehängt."), "success")
+    else:
+        attach.detach(booking)
+        flash(_("Der Termin bringt kein Canvas mehr mit."), "success")
+    db.session.commit()
+    return _back_to(booking, token)
 
 
 @bp.route("/termin/<uid>/verschieben", methods=["GET", "POST"])
@@ -108,6 +153,9 @@ def _with_details():
         selectinload(Booking.consultation_type),
         selectinload(Booking.topic),
         selectinload(Booking.booked_by),
+        # The list links the canvas a booking brings: its title and number, not its notes.
+        selectinload(Booking.canvas).load_only(Canvas.id, Canvas.title),
+        selectinload(Booking.canvas_version).load_only(CanvasVersion.id, CanvasVersion.number),
     )
 
 

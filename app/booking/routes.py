@@ -27,6 +27,7 @@ from app.booking.forms import BookingForm, ConfirmForm, GuestBookingForm
 from app.booking.freshness import cached, fragment_key, remember
 from app.booking.links import manage_token, uid_from
 from app.booking.picker import open_month, week_view
+from app.canvas import attach
 from app.database import is_transient
 from app.extensions import db, limiter
 from app.i18n import (
@@ -121,7 +122,11 @@ def journey_params(choice: Choice) -> dict[str, str]:
 
 
 def _form_for_viewer():
-    return BookingForm() if current_user.is_authenticated else GuestBookingForm()
+    if not current_user.is_authenticated:
+        return GuestBookingForm()
+    form = BookingForm()
+    form.offer(attach.offers(current_user.organisation_id))
+    return form
 
 
 def flash_invalid_time() -> None:
@@ -289,6 +294,8 @@ def book():
         locale=select_locale(),
         timezone=select_timezone(),
     )
+    if form.canvas is not None and form.canvas.data:
+        attach.attach(booking, form.canvas.data)
     db.session.commit()
     # A pending booking's page says itself what to do next (the mail, until when).
     if booking.status != "pending":
