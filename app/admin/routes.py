@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -50,4 +50,25 @@ def users():
         status=form_status(form),
         form=form,
         users=accounts,
+        # user id → may review canvases, for every advisor profile
+        reviewing=dict(db.session.execute(sa.select(Advisor.user_id, Advisor.is_reviewer)).all()),
     )
+
+
+@bp.post("/nutzer/<int:user_id>/pruefung")
+@role_required(Role.ADMIN)
+def set_reviewer(user_id: int):
+    """Let an advisor review canvases (``pruefen=1``), or no longer (``pruefen=0``)."""
+    advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user_id))
+    if advisor is None:
+        abort(404)
+    advisor.is_reviewer = request.form.get("pruefen") == "1"
+    db.session.commit()
+    name = advisor.user.name
+    flash(
+        _("%(name)s darf jetzt Canvases prüfen.", name=name)
+        if advisor.is_reviewer
+        else _("%(name)s prüft keine Canvases mehr.", name=name),
+        "success",
+    )
+    return redirect(url_for("admin.users", _anchor=f"user-{user_id}"))
