@@ -10,6 +10,8 @@ from datetime import date, time
 
 import sqlalchemy as sa
 
+from app.database import begin_write
+from app.demo_canvases import seed_canvases
 from app.extensions import db
 from app.models import (
     Advisor,
@@ -133,6 +135,8 @@ def _user(
 
 def seed() -> int:
     """Create what is missing; return how many records were new."""
+    # The canvases' services lock rows; on SQLite that needs a writer from the start.
+    begin_write(db.session())
     created = 0
     topics: dict[str, Topic] = {topic.slug: topic for topic in db.session.scalars(sa.select(Topic))}
     for position, (slug, name_de, name_en, text_de, text_en) in enumerate(TOPICS):
@@ -201,4 +205,4 @@ def seed() -> int:
             _, new = _user(email, name, Role.CLIENT, organisation)
             created += new
     db.session.flush()
-    return created
+    return created + seed_canvases()

@@ -7,7 +7,19 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Advisor, Booking, Organisation, OutboxMessage, Role, Topic, User
+from app.models import (
+    Advisor,
+    Booking,
+    Canvas,
+    CanvasNote,
+    CanvasVersion,
+    Organisation,
+    OutboxMessage,
+    ReviewComment,
+    Role,
+    Topic,
+    User,
+)
 from tests.booking_support import GUEST, at, book, fetch, monday_in
 
 
@@ -15,7 +27,17 @@ def counts(app) -> dict[str, int]:
     with app.app_context():
         return {
             model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-            for model in (User, Organisation, Advisor, Topic)
+            for model in (
+                User,
+                Organisation,
+                Advisor,
+                Topic,
+                Canvas,
+                CanvasNote,
+                CanvasVersion,
+                ReviewComment,
+                Booking,
+            )
         }
 
 
@@ -38,6 +60,28 @@ def test_seed_demo_builds_a_believable_hub_and_is_idempotent(app, runner):
     assert second.exit_code == 0
     assert "already present" in second.output
     assert counts(app) == after_first
+
+
+def test_seed_demo_shows_canvases_in_every_state_and_one_brought_to_a_consultation(
+    app, runner, client, auth
+):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        states = dict(db.session.execute(sa.select(Canvas.template_key, Canvas.status)).all())
+        assert states == {"bmc": "draft", "tlbmc": "in_review", "lean": "approved"}
+        open_comments = db.session.scalars(
+            sa.select(ReviewComment.block_key).where(ReviewComment.resolved_at.is_(None))
+        ).all()
+        assert len(open_comments) == 2
+        booking = db.session.scalar(sa.select(Booking).where(Booking.canvas_id.is_not(None)))
+        assert booking.canvas.template_key == "lean"
+        assert booking.canvas_version.number == 2
+    auth.login("katharina.brandt@industryhub.example", "Sprechstunde-Demo-2026")
+    page = client.get("/beratung/beratungen").get_data(as_text=True)
+    assert "Sensorgestütztes Dosier-Abo — Version 2" in page
+    compare = client.get(f"/canvas/{booking.canvas_id}/vergleich?von=1&bis=2")
+    assert compare.status_code == 200
+    assert "Ausschussquote je Linie vor und nach dem Einbau" in compare.get_data(as_text=True)
 
 
 def test_seed_demo_refuses_outside_development_unless_forced(app, runner):
