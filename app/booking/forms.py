@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, Field, SelectField, StringField, TextAreaField, ValidationError
+from wtforms import (
+    EmailField,
+    Field,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
 from wtforms.form import BaseForm
 from wtforms.validators import Optional
 
@@ -13,7 +21,7 @@ from app.forms import Form, email_address, max_length, required
 
 def _offered(form: BaseForm, field: Field) -> None:
     """Only a canvas the select offered: a forged or stale id is refused, never attached."""
-    if field.data and field.data not in {value for value, _label in field.choices}:
+    if field.data and field.data not in {choice.value for choice in field.choices}:
         raise ValidationError(_l("Bitte wählen Sie eines der Canvases Ihres Unternehmens."))
 
 
@@ -31,7 +39,9 @@ class CanvasForm(Form):
     )
 
     def offer(self, offers) -> None:
-        self.canvas.choices = [("", _l("Kein Canvas"))] + [(o.value, o.label) for o in offers]
+        self.canvas.choices = [SelectChoice("", _l("Kein Canvas"))] + [
+            SelectChoice(offer.value, offer.label) for offer in offers
+        ]
 
 
 class BookingForm(CanvasForm):
