@@ -1,133 +1,31 @@
-"""The hub's review: the queue, a version's review page, comments per block, assigning and
-the decisions, as reviewers (admins and marked advisors) and as everyone else."""
+"""A version's review page: the frozen board with comments per block, resolving them, and
+the decisions (start, request changes, approve) with the log of who did what and when."""
 
 from __future__ import annotations
-
-import re
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from app.canvas import review
 from app.extensions import db
-from app.models import (
-    Advisor,
-    Canvas,
-    CanvasTransition,
-    CanvasVersion,
-    ReviewComment,
-    Role,
-    User,
-)
+from app.models import Canvas, CanvasVersion, ReviewComment, User
 from tests.booking_support import writing
 from tests.canvas_support import make_canvas, submit
-
-NOTES = {"value_propositions": ["Digitaler Zwilling"], "customer_segments": ["Mittelstand"]}
-SCRIPT = "<script>alert(1)</script>"
+from tests.conftest import HX
+from tests.review_support import (
+    NOTES,
+    SCRIPT,
+    canvas_row,
+    comments,
+    make_hub,
+    review_url,
+    transitions,
+)
 
 
 @pytest.fixture
 def hub(app, make):
-    """A company with two members, an outsider, an admin, a reviewing advisor and a plain
-    advisor; the company has one canvas, submitted once."""
-    organisation = make.organisation("Rheinchem Spezialchemie GmbH")
-    member = make.user(name="Andreas Krüger", organisation=organisation)
-    colleague = make.user(name="Jana Weber", organisation=organisation)
-    outsider = make.user(name="Fremde Person")
-    admin = make.user(role=Role.ADMIN, name="Ada Admin")
-    reviewing = make.advisor(name="Katharina Brandt")
-    plain = make.advisor(name="Thomas Becker")
-    with app.app_context():
-        db.session.get(Advisor, reviewing.id).is_reviewer = True
-        db.session.commit()
-    canvas_id = make_canvas(app, member, notes=NOTES)
-    submit(app, member, canvas_id)
-    return SimpleNamespace(
-        organisation=organisation,
-        member=member,
-        colleague=colleague,
-        outsider=outsider,
-        admin=admin,
-        reviewer=db_user(app, reviewing.user_id),
-        advisor=db_user(app, plain.user_id),
-        canvas_id=canvas_id,
-    )
-
-
-def db_user(app, user_id: int) -> User:
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        db.session.expunge(user)
-        return user
-
-
-def review_url(canvas_id: int, number: int = 1) -> str:
-    return f"/canvas/{canvas_id}/pruefung/{number}"
-
-
-def canvas_row(app, canvas_id: int) -> Canvas:
-    with app.app_context():
-        canvas = db.session.get(Canvas, canvas_id)
-        db.session.expunge(canvas)
-        return canvas
-
-
-def comments(app) -> list[ReviewComment]:
-    with app.app_context():
-        found = list(db.session.scalars(sa.select(ReviewComment).order_by(ReviewComment.id)))
-        db.session.expunge_all()
-        return found
-
-
-# --------------------------------------------------------------------------- who may
-
-
-def test_the_queue_asks_anonymous_visitors_to_log_in(client, hub):
-    response = client.get("/canvas/pruefung")
-    assert response.status_code == 302
-    assert "/konto/anmelden" in response.headers["Location"]
-
-
-@pytest.mark.parametrize("who", ["member", "outsider", "advisor"])
-def test_the_queue_is_forbidden_to_everyone_but_reviewers(client, auth, hub, who):
-    auth.login(getattr(hub, who).email)
-    assert client.get("/canvas/pruefung").status_code == 403
-
-
-@pytest.mark.parametrize("who", ["admin", "reviewer"])
-def test_admins_and_reviewing_advisors_see_the_queue_and_its_nav_entry(client, auth, hub, who):
-    auth.login(getattr(hub, who).email)
-    page = client.get("/canvas/pruefung").get_data(as_text=True)
-    assert "Digitaler Kundenservice" in page
-    assert 'href="/canvas/pruefung"' in page
-
-
-def test_others_have_no_nav_entry_for_the_queue(client, auth, hub):
-    auth.login(hub.advisor.email)
-    assert 'href="/canvas/pruefung"' not in client.get("/beratung/").get_data(as_text=True)
-
-
-@pytest.mark.parametrize("who", ["member", "colleague", "outsider", "advisor"])
-def test_the_review_page_and_its_actions_are_404_to_non_reviewers(client, auth, hub, who):
-    auth.login(getattr(hub, who).email)
-    url = review_url(hub.canvas_id)
-    assert client.get(url).status_code == 404
-    for post in ("kommentar/canvas", "aenderungen", "freigeben", "beginnen"):
-        assert client.submit(f"{url}/{post}", {"comment-canvas-body": "x"}).status_code == 404
-    assert client.submit(f"/canvas/{hub.canvas_id}/zuweisen").status_code == 404
-    assert canvas_row(client.application, hub.canvas_id).status == "submitted"
-    assert comments(client.application) == []
-
-
-def test_a_draft_never_submitted_and_a_missing_version_are_404_even_to_admins(
-    app, client, auth, hub
-):
-    draft_id = make_canvas(app, hub.member, notes=NOTES, title="Geheimer Entwurf")
-    auth.login(hub.admin.email)
-    assert client.get(review_url(draft_id)).status_code == 404
-    assert client.get(review_url(hub.canvas_id, 2)).status_code == 404
-    assert client.get(review_url(999_999)).status_code == 404
+    return make_hub(app, make)
 
 
 # --------------------------------------------------------------------------- the page
@@ -169,11 +67,12 @@ def test_a_comment_on_a_block_belongs_to_the_version_and_returns_to_the_block(
     assert "Welcher Nutzen genau?" in block and "Katharina Brandt" in block
 
 
-def test_with_htmx_a_comment_is_appended_in_place(app, htmx_client, hub):
-    AuthLogin(htmx_client).login(hub.admin.email)
-    response = htmx_client.submit(
+def test_with_htmx_a_comment_is_appended_in_place(app, client, auth, hub):
+    auth.login(hub.admin.email)
+    response = client.submit(
         f"{review_url(hub.canvas_id)}/kommentar/canvas",
         {"comment-canvas-body": "Insgesamt schlüssig."},
+        headers=HX,
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -181,18 +80,6 @@ def test_with_htmx_a_comment_is_appended_in_place(app, htmx_client, hub):
     assert body.lstrip().startswith('<div class="thread" id="thread-canvas"')
     assert "Insgesamt schlüssig." in body
     assert comments(app)[0].block_key is None
-
-
-class AuthLogin:
-    """Logs an HTMX client in (the ``auth`` fixture drives the plain client)."""
-
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, email: str) -> None:
-        from tests.conftest import PASSWORD
-
-        self.client.submit("/konto/anmelden", {"email": email, "password": PASSWORD})
 
 
 @pytest.mark.parametrize(
@@ -281,14 +168,13 @@ def test_resolving_records_who_and_when_and_reopening_clears_it(
     assert reopened.resolved_at is None and reopened.resolved_by_id is None
 
 
-def test_with_htmx_resolving_answers_with_the_thread(app, client, htmx_client, auth, hub):
+def test_with_htmx_resolving_answers_with_the_thread(app, client, auth, hub):
     auth.login(hub.admin.email)
     client.submit(
         f"{review_url(hub.canvas_id)}/kommentar/channels", {"comment-channels-body": "Kanäle?"}
     )
-    AuthLogin(htmx_client).login(hub.admin.email)
     url = f"/canvas/{hub.canvas_id}/pruefung/kommentar/{comments(app)[0].id}"
-    body = htmx_client.submit(url, {"erledigt": "1"}).get_data(as_text=True)
+    body = client.submit(url, {"erledigt": "1"}, headers=HX).get_data(as_text=True)
     assert body.lstrip().startswith('<div class="thread" id="thread-channels"')
     assert "Wieder öffnen" in body
 
@@ -338,19 +224,6 @@ def test_the_review_page_makes_the_same_queries_however_many_comments(
 
 
 # --------------------------------------------------------------------------- decisions
-
-
-def transitions(app, canvas_id: int) -> list[CanvasTransition]:
-    with app.app_context():
-        found = list(
-            db.session.scalars(
-                sa.select(CanvasTransition)
-                .where(CanvasTransition.canvas_id == canvas_id)
-                .order_by(CanvasTransition.id)
-            )
-        )
-        db.session.expunge_all()
-        return found
 
 
 def test_requesting_changes_on_a_submitted_version_records_both_steps(app, client, auth, hub):
@@ -426,54 +299,3 @@ def test_only_the_actions_the_workflow_allows_are_offered(client, auth, hub, ste
         assert label in page
     for label in hidden:
         assert label not in page
-
-
-# --------------------------------------------------------------------------- assigning
-
-
-def test_a_reviewer_assigns_to_themselves_another_reviewer_or_nobody(app, client, auth, hub):
-    auth.login(hub.admin.email)
-    url = f"/canvas/{hub.canvas_id}/zuweisen"
-    client.submit(url, {"assignee": str(hub.admin.id)})
-    assert canvas_row(app, hub.canvas_id).assignee_id == hub.admin.id
-    response = client.submit(url, {"assignee": str(hub.reviewer.id)}, follow_redirects=True)
-    assert "prüft jetzt Katharina Brandt" in response.get_data(as_text=True)
-    assert canvas_row(app, hub.canvas_id).assignee_id == hub.reviewer.id
-    client.submit(url, {"assignee": ""})
-    assert canvas_row(app, hub.canvas_id).assignee_id is None
-
-
-@pytest.mark.parametrize("who", ["advisor", "member"])
-def test_only_reviewers_can_be_assigned(app, client, auth, hub, who):
-    auth.login(hub.admin.email)
-    response = client.submit(
-        f"/canvas/{hub.canvas_id}/zuweisen",
-        {"assignee": str(getattr(hub, who).id)},
-        follow_redirects=True,
-    )
-    assert "Diese Person prüft keine Canvases." in response.get_data(as_text=True)
-    assert canvas_row(app, hub.canvas_id).assignee_id is None
-
-
-def test_assigning_returns_to_the_page_it_came_from_but_never_off_site(client, auth, hub):
-    auth.login(hub.admin.email)
-    url = f"/canvas/{hub.canvas_id}/zuweisen"
-    back = client.submit(
-        url, {"assignee": str(hub.admin.id), "next": "/canvas/pruefung?status=alle"}
-    )
-    assert back.headers["Location"] == "/canvas/pruefung?status=alle"
-    away = client.submit(url, {"assignee": str(hub.admin.id), "next": "//evil.example/"})
-    assert away.headers["Location"] == review_url(hub.canvas_id) + "#canvas-comments"
-
-
-def test_a_reviewing_advisor_takes_a_canvas_from_the_queue(app, client, auth, hub):
-    auth.login(hub.reviewer.email)
-    page = client.get("/canvas/pruefung").get_data(as_text=True)
-    assert "Übernehmen" in page
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post(
-        f"/canvas/{hub.canvas_id}/zuweisen",
-        data={"csrf_token": token, "assignee": str(hub.reviewer.id), "next": "/canvas/pruefung"},
-    )
-    page = client.get("/canvas/pruefung?zustaendig=ich").get_data(as_text=True)
-    assert "Digitaler Kundenservice" in page and "Katharina Brandt" in page
