@@ -1,9 +1,12 @@
-"""Mail about a canvas's review: every transition tells the organisation's members."""
+"""Mail about a canvas's review: every transition tells the organisation's members; a new
+version of a canvas a reviewer has taken also tells that reviewer."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
+from app.canvas.access import is_reviewer
+from app.canvas.workflow import Action
 from app.extensions import db
 from app.mail import enqueue_mail
 from app.models import Canvas, CanvasTransition, Role, User
@@ -30,3 +33,22 @@ def status_changed(canvas: Canvas, transition: CanvasTransition) -> None:
             url=url,
             recipient=member,
         )
+    if transition.action == Action.SUBMIT:
+        _tell_assignee(canvas)
+
+
+def _tell_assignee(canvas: Canvas) -> None:
+    """The reviewer who took the canvas hears of its new version (the queue shows it to
+    everyone else); nobody when it is unassigned or the reviewer's account is closed."""
+    assignee = canvas.assignee
+    if assignee is None or not is_reviewer(assignee):
+        return
+    enqueue_mail(
+        assignee.email,
+        "canvas_resubmitted",
+        locale=assignee.locale,
+        canvas=canvas,
+        organisation=canvas.organisation.name,
+        url=external_url("canvas.review", canvas_id=canvas.id, number=canvas.version_count),
+        recipient=assignee,
+    )
