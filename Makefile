@@ -6,6 +6,7 @@ FLASK    := $(VENV)/bin/flask --app wsgi
 RUFF     := $(VENV)/bin/ruff
 PORT     ?= 5000
 HTMX     := 2.0.11
+SORTABLE := 1.15.7
 
 .PHONY: run install test lint format pytest translations extract-messages vendor clean
 
@@ -53,10 +54,15 @@ extract-messages:
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --no-wrap
 
-# Re-vendor htmx from the npm registry (the copy in static/vendor is committed).
+# Re-vendor htmx and SortableJS from the npm registry (the copies in static/vendor are
+# committed; templates/canvas/show.html names SortableJS's folder).
 vendor:
 	cd $$(mktemp -d) && npm pack --silent htmx.org@$(HTMX) && tar xzf htmx.org-$(HTMX).tgz \
 	  && cp package/dist/htmx.min.js package/LICENSE $(CURDIR)/static/vendor/htmx-$(HTMX)/
+	mkdir -p static/vendor/sortablejs-$(SORTABLE)
+	cd $$(mktemp -d) && npm pack --silent sortablejs@$(SORTABLE) \
+	  && tar xzf sortablejs-$(SORTABLE).tgz \
+	  && cp package/Sortable.min.js package/LICENSE $(CURDIR)/static/vendor/sortablejs-$(SORTABLE)/
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
