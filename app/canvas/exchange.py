@@ -118,20 +118,23 @@ def _header(data: dict, errors: InvalidCanvasFile) -> Template | None:
     return template
 
 
-def _is_text(value: object) -> bool:
-    """A string the database can store: no NUL, no lone surrogate (JSON allows both)."""
-    if not isinstance(value, str) or "\x00" in value:
-        return False
+def _text_problem(value: object) -> str | None:
+    """What keeps ``value`` from being stored as text (JSON allows NUL and lone
+    surrogates, the database neither), or None."""
+    if not isinstance(value, str):
+        return _("kein Text.")
+    if "\x00" in value:
+        return _("enthält NUL-Zeichen.")
     try:
         value.encode()
     except UnicodeEncodeError:
-        return False
-    return True
+        return _("enthält ungültige Zeichen.")
+    return None
 
 
 def _line(value: object, maximum: int) -> str | None:
     """``value`` as one line of 1..maximum characters, else None."""
-    text = single_line(value) if _is_text(value) else ""
+    text = "" if _text_problem(value) else single_line(value)
     return text if 0 < len(text) <= maximum else None
 
 
@@ -168,14 +171,13 @@ def _note(value: object, number: int, block: str, errors: InvalidCanvasFile) -> 
         return None
     text = value.get("text")
     colour, kind = value.get("colour", "yellow"), value.get("kind", "hypothesis")
-    if _is_text(text):
+    if (refused := _text_problem(text)) is None:
         try:
             text = clean_text(text)
-        except NoteError as refused:
-            problem(str(refused))
-            text = None
-    else:
-        problem(_("Text fehlt oder ist kein Text."))
+        except NoteError as error:
+            refused = str(error)
+    if refused:
+        problem(_("Text: %(problem)s", problem=refused))
         text = None
     if colour not in templates.COLOUR_KEYS:
         problem(_("unbekannte Farbe."))

@@ -30,6 +30,10 @@ from app.models.types import utcnow
 from app.web import render
 
 IMPORT_PAGE = "canvas/import.html"
+# Written out as German readers expect, before other accents are simply dropped.
+GERMAN_LETTERS = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
 # Room for the CSRF token and the multipart framing around the file.
 FORM_OVERHEAD = 64 * 1024
 
@@ -45,7 +49,8 @@ class ImportForm(Form):
 def attachment(stem: str, extension: str) -> str:
     """A Content-Disposition for a download named after ``stem``: a plain ASCII name for
     every browser, and the exact one as ``filename*`` for those that read it."""
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    ascii_stem = unicodedata.normalize("NFKD", stem.translate(GERMAN_LETTERS))
+    ascii_stem = ascii_stem.encode("ascii", "ignore").decode()
     ascii_stem = re.sub(r"[^A-Za-z0-9]+", "-", ascii_stem).strip("-")[:80] or "canvas"
     exact = re.sub(r'[\x00-\x1f\x7f"\\/]', "", stem)[:120] or "canvas"
     return (
@@ -150,8 +155,10 @@ def import_json():
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(form, status=422 if form.errors else 200)
+    with form.file.data.stream as upload:  # a large one is a temporary file: close it now
+        raw = upload.read(exchange.MAX_BYTES + 1)
     try:
-        checked = exchange.parse(form.file.data.read(exchange.MAX_BYTES + 1))
+        checked = exchange.parse(raw)
     except exchange.InvalidCanvasFile as invalid:
         return _import_page(form, invalid, status=422)
     canvas = exchange.import_canvas(current_user, checked)
