@@ -237,7 +237,7 @@ def canvas_pdf(
         )
         attribution = f"{template.text('attribution', locale)} {template.licence_url}"
         pdf = CanvasPDF(page_format, printable(data.get("title", "")), printable(meta), attribution)
-        kinds = (_("○ Hypothese"), _("● Fakt"))
+        kinds = ("○ " + _("Hypothese"), "● " + _("Fakt"))  # the board's words and marks
         blocks = data.get("blocks") or {}
         for layer in template.layers:
             pdf.add_page()
