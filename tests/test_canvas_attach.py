@@ -22,6 +22,7 @@ from tests.booking_support import (
 )
 from tests.canvas_support import make_canvas, submit
 from tests.conftest import PASSWORD
+from tests.test_html import audit, nu_errors
 
 PAYLOAD = "<script>alert(1)</script>"
 NOTES = {"value_propositions": ["Rezepturen digital freigeben"]}
@@ -269,3 +270,26 @@ def test_list_and_manage_page_show_the_canvas_title_as_text(client, auth, app, w
         page = client.get(url).get_data(as_text=True)
         assert PAYLOAD not in page
         assert "&lt;script&gt;alert(1)&lt;/script&gt; — Entwurf" in page
+
+
+def test_pages_with_a_canvas_keep_the_markup_rules(client, auth, app, world, canvases, tmp_path):
+    """The select and the attached canvas's links: labelled, unique ids, targeted HTMX,
+    and no error from the Nu HTML Checker."""
+    uid = attached_booking(app, world, canvases.submitted, 1)
+    auth.login(world.client.email)
+    paths = [
+        book_url(at(monday_in(2), "11:00")),
+        f"/beratung/termin/{uid}",
+        "/beratung/meine-termine",
+    ]
+    files = []
+    for number, path in enumerate(paths):
+        html = client.get(path).get_data(as_text=True)
+        found = audit(html)
+        assert [name for name, count in found.ids.items() if count > 1] == [], path
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], path
+        assert found.htmx_without_target == [], path
+        page = tmp_path / f"{number}.html"
+        page.write_text(html)
+        files.append(str(page))
+    assert nu_errors(files) == []
