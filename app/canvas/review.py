@@ -185,9 +185,26 @@ class QueuePage:
 
 
 def queue(filters: QueueFilter) -> QueuePage:
-    """Submitted canvases, oldest submission first, filtered: one query, with the total
-    (for paging) counted in the same statement by a window function."""
+    """Submitted canvases, oldest submission first, filtered: one query. The inner part
+    picks the page's canvases and counts all matches (a window function, for paging); only
+    the page's rows then get their organisation, assignee and open comments."""
     statuses = filters.statuses or tuple(workflow.OPEN_FOR_REVIEW)
+    matching = (
+        sa.select(Canvas.id, sa.func.count().over().label("total"))
+        .where(Canvas.version_count > 0, Canvas.status.in_([str(s) for s in statuses]))
+        .order_by(Canvas.submitted_at, Canvas.id)
+        .limit(PAGE_SIZE)
+        .offset((max(filters.page, 1) - 1) * PAGE_SIZE)
+    )
+    if filters.template:
+        matching = matching.where(Canvas.template_key == filters.template)
+    if filters.organisation_id:
+        matching = matching.where(Canvas.organisation_id == filters.organisation_id)
+    if filters.assignee == "none":
+        matching = matching.where(Canvas.assignee_id.is_(None))
+    elif filters.assignee:
+        matching = matching.where(Canvas.assignee_id == int(filters.assignee))
+    page = matching.subquery()
     assignee = aliased(User)
     open_comments = (
         sa.select(sa.func.count(ReviewComment.id))
@@ -208,23 +225,13 @@ def queue(filters: QueueFilter) -> QueuePage:
             Canvas.assignee_id,
             assignee.name,
             open_comments,
-            sa.func.count().over(),
+            page.c.total,
         )
+        .join(page, page.c.id == Canvas.id)
         .join(Organisation, Organisation.id == Canvas.organisation_id)
         .outerjoin(assignee, assignee.id == Canvas.assignee_id)
-        .where(Canvas.version_count > 0, Canvas.status.in_([str(s) for s in statuses]))
         .order_by(Canvas.submitted_at, Canvas.id)
-        .limit(PAGE_SIZE)
-        .offset((max(filters.page, 1) - 1) * PAGE_SIZE)
     )
-    if filters.template:
-        query = query.where(Canvas.template_key == filters.template)
-    if filters.organisation_id:
-        query = query.where(Canvas.organisation_id == filters.organisation_id)
-    if filters.assignee == "none":
-        query = query.where(Canvas.assignee_id.is_(None))
-    elif filters.assignee:
-        query = query.where(Canvas.assignee_id == int(filters.assignee))
     result = db.session.execute(query).all()
     rows = [QueueRow(*row[:-1]) for row in result]
     return QueuePage(rows=rows, total=result[0][-1] if result else 0, page=filters.page)

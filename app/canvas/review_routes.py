@@ -49,11 +49,13 @@ def review_queue():
         block="results",
         queue=reviewing.queue(queue_filter(request.args, current_user.id)),
         args=request.args,
-        statuses=STATUSES,
+        status_labels={status: status_label(status) for status in STATUSES},
         all_statuses=ALL_STATUSES,
         mine=MINE,
         unassigned=UNASSIGNED,
-        templates=templates.TEMPLATES,
+        template_titles={
+            key: localised(template, "title") for key, template in templates.TEMPLATES.items()
+        },
         organisations=reviewing.organisations_with_submissions(),
         reviewers=reviewing.reviewers(),
         now=utcnow(),
