@@ -25,7 +25,7 @@ def hub(app, make):
 
 def queued_titles(page: str) -> list[str]:
     """The canvas titles in the queue's table, top to bottom."""
-    return re.findall(r'<a href="/canvas/\d+/pruefung/\d+">([^<]*)</a>', page)
+    return re.findall(r'<a id="queue-title-\d+" href="/canvas/\d+/pruefung/\d+">([^<]*)</a>', page)
 
 
 def submitted(app, member, title: str, template: str = "bmc", days_ago: int = 0) -> int:
