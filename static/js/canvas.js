@@ -102,6 +102,24 @@
     }
   }, true);
 
+  // The note shows its new colour and kind at once; the save follows (autosave).
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    var item = select.closest && select.closest("li.note");
+    if (!item || !select.form || !select.form.classList.contains("note-edit")) {
+      return;
+    }
+    if (select.name === "colour") {
+      item.className = item.className.replace(/\bnote-(yellow|green|blue|pink|purple)\b/, "note-" + select.value);
+    } else if (select.name === "kind") {
+      var label = item.querySelector(".note-edit .note-kind");
+      if (label) {
+        label.className = "note-kind note-kind-" + select.value;
+        label.textContent = select.options[select.selectedIndex].text;
+      }
+    }
+  });
+
   // --- Saving state and retry ------------------------------------------------------
   document.addEventListener("htmx:beforeRequest", function (event) {
     var form = noteForm(event.detail.elt);
@@ -170,13 +188,20 @@
       focusNext = null;
     }
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  function focusAfterChange() {
     var target = focusNext && document.querySelector(focusNext);
     if (target) {
       focusNext = null;
       target.focus();
     }
     setUp(document);
+  }
+  document.addEventListener("htmx:afterSettle", focusAfterChange);
+  // A move answers with out-of-band lists only, and its own target does not settle.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.elt.matches && event.detail.elt.matches("form.note-actions")) {
+      window.setTimeout(focusAfterChange, 30);
+    }
   });
 
   // --- Undo for a few seconds --------------------------------------------------------
