@@ -27,7 +27,8 @@ def grid_css() -> str:
     for area in sorted(areas):
         rules.append(f".area-{area} {{ grid-area: {area}; }}")
     body = "\n".join(rules)
-    return f"@media (min-width: 60rem) {{\n{body}\n}}\n"
+    # Print too: a landscape page is narrower than 60rem, and the canvas is printed whole.
+    return f"@media (min-width: 60rem), print {{\n{body}\n}}\n"
 
 
 @cache

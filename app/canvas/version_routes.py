@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
-from app.canvas import bp, comments, diff, service
+from app.canvas import bp, comments, diff, service, workflow
 from app.canvas.access import (
     editable_canvas_or_404,
     is_member,
@@ -24,7 +24,7 @@ from app.canvas.access import (
     version_or_404,
 )
 from app.canvas.labels import status_message
-from app.canvas.workflow import IllegalTransition, Status
+from app.canvas.workflow import Action, Actor, IllegalTransition, Status
 from app.extensions import db
 from app.models import Canvas, CanvasTransition, CanvasVersion, ReviewComment
 from app.web import render
@@ -122,6 +122,7 @@ def versions(canvas_id: int):
         statuses=_status_of_versions(canvas),
         open_comments=_open_comments(canvas),
         is_member=is_member(current_user, canvas),
+        may_submit=workflow.is_allowed(canvas.status, Action.SUBMIT, Actor.MEMBER),
         draft=DRAFT,
     )
 
