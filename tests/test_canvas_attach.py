@@ -86,7 +86,7 @@ def test_only_the_newest_version_carries_the_review_status(app, world, canvases)
 
 def test_attach_refuses_anything_but_the_bookings_organisations_canvases(app, world, canvases):
     booking_id = book(app, world, at(monday_in(2), "10:00"))
-    refused = [str(canvases.foreign), f"{canvases.submitted}:7", "x", "1:y", ""]
+    refused = [str(canvases.foreign), f"{canvases.submitted}:7", "x", "1:y", "", "-1", "9" * 20]
     with writing(app):
         booking = db.session.get(Booking, booking_id)
         for value in refused:

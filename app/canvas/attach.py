@@ -94,9 +94,14 @@ def _version_label(canvas, number: int, newest: bool) -> str:
 def _parse(value: str) -> tuple[int, int | None]:
     canvas_id, _sep, number = value.partition(":")
     try:
-        return int(canvas_id), (int(number) if number else None)
+        parsed = int(canvas_id), (int(number) if number else None)
     except ValueError:
         raise NotAttachable(value) from None
+    # Ids are positive database integers: anything else names nothing (and PostgreSQL
+    # would refuse to compare an integer column with a number out of its range).
+    if not all(0 < part < 2**31 for part in parsed if part is not None):
+        raise NotAttachable(value)
+    return parsed
 
 
 def attach(booking: Booking, value: str) -> None:
