@@ -101,6 +101,9 @@ def test_a_second_submit_while_waiting_for_review_is_refused(
     submit(app, member, canvas_id)
     review(canvas_id, *actions)
     assert message in refused(client, canvas_id)
+    page = client.get(f"/canvas/{canvas_id}/versionen").get_data(as_text=True)
+    assert "Entwurf als neue Version einreichen" not in page  # the list offers no button
+    assert "sobald die Prüfung von Version 1 abgeschlossen ist" in page
     with app.app_context():
         assert db.session.get(Canvas, canvas_id).version_count == 1
 
