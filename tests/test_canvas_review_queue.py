@@ -16,6 +16,7 @@ from app.models import Advisor, Canvas
 from tests.canvas_support import make_canvas, submit
 from tests.conftest import HX
 from tests.review_support import NOTES, SCRIPT, canvas_row, comments, make_hub, review_url
+from tests.test_html import audit, nu_errors
 
 
 @pytest.fixture
@@ -296,3 +297,44 @@ def test_only_admins_switch_reviewers_and_only_for_advisors(app, client, auth, h
     with app.app_context():
         flags = dict(db.session.execute(sa.select(Advisor.user_id, Advisor.is_reviewer)).all())
     assert flags == {hub.reviewer.id: True, hub.advisor.id: False}
+
+
+# --------------------------------------------------------------------------- markup
+
+
+def review_pages(app, client, auth, hub):
+    """The queue (filtered too), a review page with comments and an error, a Triple
+    Layered one, an outdated version and the admin's list with the reviewer switch."""
+    triple = submitted(app, hub.outsider, "Dreifach", template="tlbmc")
+    auth.login(hub.admin.email)
+    url = review_url(hub.canvas_id)
+    client.submit(f"{url}/kommentar/channels", {"comment-channels-body": "Kanäle?"})
+    client.submit(f"{url}/kommentar/canvas", {"comment-canvas-body": "Gesamt"})
+    yield "queue", client.get("/canvas/pruefung")
+    yield "queue filtered", client.get("/canvas/pruefung?status=alle&zustaendig=ich")
+    yield "review", client.get(url)
+    yield "comment error", client.submit(f"{url}/kommentar/channels", {"comment-channels-body": ""})
+    yield "triple layered", client.get(f"{review_url(triple)}?ebene=social")
+    client.submit(f"{url}/aenderungen")
+    submit(app, hub.member, hub.canvas_id)
+    yield "outdated", client.get(url)
+    yield "users", client.get("/admin/nutzer")
+
+
+def test_review_pages_keep_the_markup_rules(app, client, auth, hub):
+    for name, response in review_pages(app, client, auth, hub):
+        found = audit(response.get_data(as_text=True))
+        assert [i for i, count in found.ids.items() if count > 1] == [], name
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], name
+        assert found.htmx_without_target == [], name
+        assert found.inline == [], name
+
+
+def test_review_pages_pass_the_nu_html_checker(app, client, auth, hub, tmp_path):
+    files = []
+    for name, response in review_pages(app, client, auth, hub):
+        page = tmp_path / f"{name.replace(' ', '-')}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
