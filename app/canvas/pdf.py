@@ -88,7 +88,7 @@ class CanvasPDF(FPDF):
     def __init__(self, page_format: str, title: str, meta: str, attribution: str) -> None:
         super().__init__(orientation="L", unit="mm", format=page_format)
         self.canvas_title, self.meta, self.attribution = title, meta, attribution
-        self.heights: dict[tuple, float] = {}
+        self.lines: dict[tuple, list[str]] = {}
         self.add_font(FONT, "", FONTS / "DejaVuSansCondensed.ttf")
         self.add_font(FONT, "B", FONTS / "DejaVuSansCondensed-Bold.ttf")
         self.set_margins(MARGIN, MARGIN + HEADER, MARGIN)
@@ -117,22 +117,50 @@ class CanvasPDF(FPDF):
 
     # Notes -------------------------------------------------------------------------
 
-    def note_height(self, note: dict, width: float, size: float) -> float:
-        """The card's height; remembered, as fpdf2's line breaking is the slow part and
-        a block is laid out at several sizes."""
+    def wrap(self, text: str, width: float) -> list[str]:
+        """``text`` in lines that fit ``width`` mm at the current font and size: broken at
+        spaces, and inside a word longer than a line. Done here from the font's glyph
+        widths, because fpdf2's ``multi_cell`` is slow at it and a block is laid out at
+        several sizes; the card is then drawn from these very lines."""
+        widths, scale = self.current_font.cw, self.font_size_pt * 0.001 / self.k
+        room = width - 2 * self.c_margin
+
+        def measure(word: str) -> float:
+            return sum(widths[ord(char)] for char in word) * scale
+
+        space, lines = measure(" "), []
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            for word in filter(None, paragraph.split(" ")):  # runs of spaces as one
+                size = measure(word)
+                if line and used + space + size <= room:
+                    line, used = f"{line} {word}", used + space + size
+                    continue
+                if line:
+                    lines.append(line)
+                line, used = "", 0.0
+                for char in word if size > room else ():  # too long for any line
+                    step = measure(char)
+                    if line and used + step > room:
+                        lines.append(line)
+                        line, used = "", 0.0
+                    line, used = line + char, used + step
+                if size <= room:
+                    line, used = word, size
+            lines.append(line)
+        return lines
+
+    def note_lines(self, note: dict, width: float, size: float) -> list[str]:
+        """The note's text in lines for a card ``width`` mm wide (remembered per size)."""
         key = (id(note), round(width, 2), size)
-        if key not in self.heights:
+        if key not in self.lines:
             self.set_font(FONT, "", size)
-            lines = self.multi_cell(
-                width - 2 * PAD,
-                size * PT * 1.2,
-                printable(note["text"]),
-                align="L",
-                dry_run=True,
-                output="LINES",
-            )
-            self.heights[key] = len(lines) * size * PT * 1.2 + (size - 1.5) * PT * 1.3 + 2 * PAD
-        return self.heights[key]
+            self.lines[key] = self.wrap(printable(note["text"]), width - 2 * PAD)
+        return self.lines[key]
+
+    def note_height(self, note: dict, width: float, size: float) -> float:
+        lines = len(self.note_lines(note, width, size))
+        return lines * size * PT * 1.2 + (size - 1.5) * PT * 1.3 + 2 * PAD
 
     def draw_note(self, placed: Placed, size: float, kinds: tuple[str, str]) -> None:
         note, x, y, w, h = placed
@@ -141,11 +169,14 @@ class CanvasPDF(FPDF):
         self.rect(x, y, w, h, style="DF")
         self.set_text_color(0)
         self.set_font(FONT, "", size)
-        self.set_xy(x + PAD, y + PAD)
-        self.multi_cell(w - 2 * PAD, size * PT * 1.2, printable(note["text"]), align="L")
+        line_height = size * PT * 1.2
+        left, baseline = x + PAD + self.c_margin, y + PAD + line_height * 0.5 + size * PT * 0.35
+        lines = self.note_lines(note, w, size)
+        for number, line in enumerate(lines):
+            self.text(left, baseline + number * line_height, line)
         self.set_font(FONT, "", size - 1.5)
         self.set_text_color(60)
-        self.set_x(x + PAD)
+        self.set_xy(x + PAD, y + PAD + len(lines) * line_height)
         self.cell(w - 2 * PAD, (size - 1.5) * PT * 1.3, kinds[note.get("kind") == "fact"])
 
     def layout(self, notes: list[dict], box: Box, top: float, bottom: float, size: float):
