@@ -281,7 +281,10 @@ def test_comparing_identical_versions_says_so(app, client, member):
     assert "Keine Unterschiede" in page
 
 
-@pytest.mark.parametrize("query", ["von=7&bis=1", "von=x&bis=1", "von=1&bis=-1"])
+@pytest.mark.parametrize(
+    "query",
+    ["von=7&bis=1", "von=x&bis=1", "von=1&bis=-1", "von=²&bis=1", "von=1&bis=" + "9" * 20],
+)
 def test_a_comparison_with_no_such_version_is_not_found(app, client, member, query):
     canvas_id = make_canvas(app, member, notes={"channels": ["Webshop"]})
     submit(app, member, canvas_id)

@@ -20,8 +20,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.auth.access import role_required
 from app.canvas import bp, exchange, service
-from app.canvas.access import readable_canvas_or_404, version_or_404
+from app.canvas.access import readable_canvas_or_404
 from app.canvas.pdf import PAGE_FORMATS, canvas_pdf
+from app.canvas.version_routes import version_from_query
 from app.errors import forget_unreadable_body, handle_http_error
 from app.extensions import db
 from app.forms import Form
@@ -64,9 +65,7 @@ def _requested(canvas: Canvas) -> tuple[dict, int | None, object]:
     number = request.args.get("version", "").strip()
     if not number:
         return service.draft_snapshot(canvas), None, utcnow()
-    if not number.isdigit():
-        abort(404)
-    version = version_or_404(canvas, int(number))
+    version = version_from_query(canvas, number)
     return version.snapshot, version.number, version.submitted_at
 
 

@@ -25,6 +25,7 @@ from app.canvas.access import (
 )
 from app.canvas.labels import status_message
 from app.canvas.workflow import Action, Actor, IllegalTransition, Status
+from app.edges import MAX_ID
 from app.extensions import db
 from app.models import Canvas, CanvasTransition, CanvasVersion, ReviewComment
 from app.web import render
@@ -147,14 +148,20 @@ def version(canvas_id: int, number: int):
     )
 
 
+def version_from_query(canvas: Canvas, value: str) -> CanvasVersion:
+    """The version a query parameter names (``?version=2``); 404 for no such version and
+    for anything that is no number a column holds."""
+    if not (value.isascii() and value.isdecimal() and len(value) <= 10) or int(value) > MAX_ID:
+        abort(404)
+    return version_or_404(canvas, int(value))
+
+
 def _side(canvas: Canvas, value: str | None, default: str) -> tuple[str, dict, str]:
     """One side of a comparison from its address value: (value, snapshot, label)."""
     value = (value or default).strip().lower()
     if value == DRAFT:
         return DRAFT, service.draft_snapshot(canvas), _("Entwurf")
-    if not value.isdigit():
-        abort(404)
-    frozen = version_or_404(canvas, int(value))
+    frozen = version_from_query(canvas, value)
     return value, frozen.snapshot, _("Version %(number)s", number=frozen.number)
 
 
