@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.canvas import review
+from app.canvas.workflow import Action
 from app.extensions import db
 from app.models import Canvas, CanvasVersion, ReviewComment, User
 from tests.booking_support import writing
@@ -21,6 +22,7 @@ from tests.review_support import (
     review_url,
     transitions,
 )
+from tests.test_canvas_service import RACERS, _race
 
 
 @pytest.fixture
@@ -195,6 +197,8 @@ def test_an_older_version_is_read_only_with_a_link_to_the_newest(app, client, au
     submit(app, hub.member, hub.canvas_id)
     page = client.get(review_url(hub.canvas_id, 1)).get_data(as_text=True)
     assert "Inzwischen ist Version 2 eingereicht" in page
+    newest = client.get(review_url(hub.canvas_id, 2)).get_data(as_text=True)
+    assert f"/canvas/{hub.canvas_id}/vergleich?von=1&amp;bis=2" in newest
     assert f'href="{review_url(hub.canvas_id, 2)}"' in page
     assert "Kommentieren" not in page and "Freigeben</button>" not in page
     response = client.submit(
@@ -299,3 +303,26 @@ def test_only_the_actions_the_workflow_allows_are_offered(client, auth, hub, ste
         assert label in page
     for label in hidden:
         assert label not in page
+
+
+def test_reviewers_deciding_at_once_on_a_submitted_version_decide_once(
+    app, hub, outbox, database_url
+):
+    """Half approve, half request changes, all from *submitted*: one of them starts the
+    review and decides; the others are told it is too late; the company gets two mails."""
+    reviewer_ids = [hub.admin.id, hub.reviewer.id]
+    mails_before = len(outbox())
+    turns = iter(range(RACERS))
+
+    def decide_once() -> None:
+        turn = next(turns)
+        action = Action.APPROVE if turn % 2 else Action.REQUEST_CHANGES
+        canvas = db.session.get(Canvas, hub.canvas_id)
+        review.decide(canvas, db.session.get(User, reviewer_ids[turn % 2]), action)
+
+    assert _race(database_url, decide_once) == {"moved": 1, "refused": RACERS - 1}
+    log = transitions(app, hub.canvas_id)
+    assert [t.action for t in log][:2] == ["submit", "start_review"]
+    assert len(log) == 3 and log[2].action in ("approve", "request_changes")
+    assert log[1].actor_id == log[2].actor_id
+    assert len(outbox()) - mails_before == 2 * 2  # two steps, two members

@@ -189,6 +189,9 @@ def test_the_queue_pages_through_many_canvases(app, client, auth, hub, monkeypat
     assert 'href="/canvas/pruefung?seite=2"' in first
     second = client.get("/canvas/pruefung?seite=2").get_data(as_text=True)
     assert queued_titles(second) == ["Digitaler Kundenservice"]
+    beyond = client.get("/canvas/pruefung?seite=9").get_data(as_text=True)
+    assert "Auf dieser Seite ist nichts mehr." in beyond
+    assert 'href="/canvas/pruefung?seite=1"' in beyond
 
 
 def test_the_queue_makes_the_same_queries_for_one_canvas_or_many(
