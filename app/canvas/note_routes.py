@@ -44,9 +44,23 @@ def _refused(canvas: Canvas, where: str, status: int, problem: dict, block: str,
     return show_page(canvas, layer, status=status, problem=problem)
 
 
-def _back(canvas: Canvas, block_key: str, note_id: int, **values):
+def _done(canvas: Canvas, where: str, block: str, back: str, **context):
+    """Commit, and answer with the changed ``block`` (HTMX) or a redirect to ``back``.
+
+    The fragment is rendered before the commit, from the objects as they were saved:
+    after it, every attribute would be read from the database again.
+    """
+    if not wants_fragment():
+        db.session.commit()
+        return redirect(back)
+    response = _fragment(canvas, where, block, **context)
+    db.session.commit()
+    return response
+
+
+def _at_note(canvas: Canvas, block_key: str, note_id: int, **values) -> str:
     """Without JavaScript: the board again, at the note."""
-    return redirect(show_url(canvas, block_key, anchor=f"note-{note_id}", **values))
+    return show_url(canvas, block_key, anchor=f"note-{note_id}", **values)
 
 
 def _look() -> dict:
@@ -74,10 +88,8 @@ def add_note(canvas_id: int):
     except notes.NoteError as error:
         problem = {"block": block_key, "message": str(error), "text": text, **look}
         return _refused(canvas, block_key, 422, problem, "added", block_key=block_key)
-    db.session.commit()
-    if wants_fragment():
-        return _fragment(canvas, block_key, "added", note=note, block_key=block_key)
-    return _back(canvas, block_key, note.id)
+    back = _at_note(canvas, block_key, note.id)
+    return _done(canvas, block_key, "added", back, note=note, block_key=block_key)
 
 
 @bp.post("/<int:canvas_id>/notizen/<int:note_id>")
@@ -115,11 +127,8 @@ def update_note(canvas_id: int, note_id: int):
         note = notes.note_or_raise(canvas, note_id)
         problem = {"note_id": note_id, "message": str(error), "text": text or ""}
         return _refused(canvas, note.block_key, 422, problem, "note_state", note=note)
-    block_key = note.block_key
-    db.session.commit()
-    if wants_fragment():
-        return _fragment(canvas, block_key, "note_state", note=note, saved=True)
-    return _back(canvas, block_key, note_id)
+    back = _at_note(canvas, note.block_key, note_id)
+    return _done(canvas, note.block_key, "note_state", back, note=note, saved=True)
 
 
 def _gone(canvas: Canvas, note_id: int, text: str):
@@ -147,10 +156,8 @@ def delete_note(canvas_id: int, note_id: int):
         note = notes.delete_note(canvas, current_user, note_id)
     except notes.NoteNotFound:
         abort(404)
-    db.session.commit()
-    if wants_fragment():
-        return _fragment(canvas, note.block_key, "deleted", note=note)
-    return redirect(show_url(canvas, note.block_key, geloescht=note.id))
+    back = show_url(canvas, note.block_key, geloescht=note.id)
+    return _done(canvas, note.block_key, "deleted", back, note=note)
 
 
 @bp.post("/<int:canvas_id>/notizen/<int:note_id>/wiederherstellen")
@@ -170,10 +177,8 @@ def restore_note(canvas_id: int, note_id: int):
         db.session.rollback()
         flash(str(error), "error")
         return redirect(show_url(canvas, note.block_key))
-    db.session.commit()
-    if wants_fragment():
-        return _fragment(canvas, note.block_key, "note", note=note)
-    return _back(canvas, note.block_key, note.id)
+    back = _at_note(canvas, note.block_key, note.id)
+    return _done(canvas, note.block_key, "note", back, note=note)
 
 
 def _destination(canvas: Canvas, note_id: int) -> tuple[str, int]:
@@ -186,6 +191,26 @@ def _destination(canvas: Canvas, note_id: int) -> tuple[str, int]:
         return note.block_key, index - 1 if direction == "hoch" else index + 1
     position = request.form.get("position", type=int)
     return request.form.get("block", ""), CanvasNote.PER_BLOCK_MAX if position is None else position
+
+
+@bp.get("/<int:canvas_id>/notizen/<int:note_id>/verschieben")
+@login_required
+def move_form(canvas_id: int, note_id: int):
+    """Choose the block a note goes to, from every layer (keyboard and screen readers;
+    the mouse can also drag it)."""
+    canvas = editable_canvas_or_404(canvas_id)
+    try:
+        note = notes.note_or_raise(canvas, note_id)
+    except notes.NoteNotFound:
+        abort(404)
+    return render(
+        "canvas/note_move.html",
+        canvas=canvas,
+        canvas_template=template_of(canvas),
+        note=note,
+        back=show_url(canvas, note.block_key, anchor=f"note-{note.id}"),
+        note_max=CanvasNote.PER_BLOCK_MAX,
+    )
 
 
 @bp.post("/<int:canvas_id>/notizen/<int:note_id>/verschieben")
@@ -204,16 +229,15 @@ def move_note(canvas_id: int, note_id: int):
         db.session.rollback()
         flash(str(error), "error")
         if wants_fragment():  # the lists as they are, undoing what a drag showed
-            return _moved(canvas, source, source, status=422)
-        return _back(canvas, source, note_id)
-    db.session.commit()
-    if wants_fragment():
-        return _moved(canvas, source, block_key)
-    return _back(canvas, block_key, note_id)
+            return _fragment(canvas, source, "moved", 422, **_lists(canvas, source, source))
+        return redirect(_at_note(canvas, source, note_id))
+    back = _at_note(canvas, block_key, note_id)
+    return _done(canvas, block_key, "moved", back, **_lists(canvas, source, block_key))
 
 
-def _moved(canvas: Canvas, source: str, target: str, status: int = 200):
-    blocks = [source] if source == target else [source, target]
-    return _fragment(
-        canvas, target, "moved", status, notes=notes_by_block(canvas), moved_blocks=blocks
-    )
+def _lists(canvas: Canvas, source: str, target: str) -> dict:
+    """The notes of the blocks a move touched, for their lists to be drawn again."""
+    return {
+        "notes": notes_by_block(canvas),
+        "moved_blocks": [source] if source == target else [source, target],
+    }

@@ -24,6 +24,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.canvas.service import template_of
 from app.canvas.templates import COLOUR_KEYS
@@ -195,20 +196,23 @@ def update_note(
         return note
     # The version condition makes the check and the write one step: of two members saving
     # the same version at once, one wins and the other gets the conflict.
+    values = {
+        **changes,
+        "version": expected_version + 1,
+        "updated_by_id": user.id,
+        "updated_at": utcnow(),
+    }
     updated = db.session.execute(
         sa.update(CanvasNote)
         .where(CanvasNote.id == note.id, CanvasNote.version == expected_version)
-        .values(
-            **changes,
-            version=CanvasNote.version + 1,
-            updated_by_id=user.id,
-            updated_at=utcnow(),
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(note)
     if not updated:
+        db.session.refresh(note)
         raise NoteConflict(note)
+    for name, value in values.items():  # what the row now holds, without reading it again
+        set_committed_value(note, name, value)
     _touch(canvas)
     db.session.flush()
     return note

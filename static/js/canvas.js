@@ -244,7 +244,7 @@
       return;
     }
     var item = event.item;
-    window.htmx.ajax("POST", item.getAttribute("data-move-url"), {
+    window.htmx.ajax("POST", item.querySelector("form.note-actions").getAttribute("action"), {
       source: item,
       target: item,
       swap: "none",
