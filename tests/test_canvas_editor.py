@@ -14,6 +14,7 @@ from app.extensions import db
 from app.models import Advisor, Canvas, CanvasNote, Role, User
 from tests.booking_support import writing
 from tests.canvas_support import make_canvas, submit
+from tests.test_html import audit
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -364,3 +365,65 @@ def test_the_board_makes_the_same_queries_for_1_and_60_notes(
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[0] <= 8
+
+
+def test_the_move_page_offers_every_layers_blocks_and_moves_to_the_chosen_place(
+    app, client, auth, member
+):
+    canvas_id = make_canvas(
+        app, member, "tlbmc", notes={"channels": ["Vertrieb"], "end_user": ["A", "B"]}
+    )
+    note = _note(app, canvas_id, "Vertrieb")
+    auth.login(member.email)
+    page = client.get(f"/canvas/{canvas_id}/notizen/{note.id}/verschieben").get_data(as_text=True)
+    assert '<optgroup label="Sozial">' in page and 'value="end_user"' in page
+    moved = client.submit(
+        f"/canvas/{canvas_id}/notizen/{note.id}/verschieben",
+        {"richtung": "block", "block": "end_user", "position": 0},
+    )
+    assert moved.headers["Location"] == f"/canvas/{canvas_id}?ebene=social#note-{note.id}"
+    assert _texts(app, canvas_id, "end_user") == ["Vertrieb", "A", "B"]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_canvas_pages_keep_the_markup_rules(app, client, auth, member, make, lang):
+    bmc = make_canvas(app, member, notes={"channels": ["A", "B"], "key_partners": ["C"]})
+    tlbmc = make_canvas(app, member, "tlbmc", notes={"use_phase": ["D"]})
+    note = _note(app, bmc, "A")
+    client.set_cookie("lang", lang)
+    auth.login(member.email)
+    pages = [
+        "/canvas/",
+        f"/canvas/{bmc}",
+        f"/canvas/{tlbmc}?ebene=environmental",
+        f"/canvas/{bmc}/notizen/{note.id}/verschieben",
+    ]
+    refused = client.submit(f"/canvas/{bmc}/notizen/{note.id}", {"text": " ", "version": 1})
+    responses = [(path, client.get(path)) for path in pages] + [("422 page", refused)]
+    submit(app, member, bmc)
+    auth.logout()
+    auth.login(make.user(role=Role.ADMIN).email)
+    responses.append(("read-only", client.get(f"/canvas/{bmc}")))
+    for path, response in responses:
+        assert response.status_code in (200, 422), path
+        found = audit(response.get_data(as_text=True))
+        assert [i for i, count in found.ids.items() if count > 1] == [], path
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], path
+        assert found.htmx_without_target == [], path
+        assert found.inline == [], path
+
+
+def test_a_note_save_makes_few_queries(app, client, auth, member, count_queries):
+    canvas_id = make_canvas(app, member, notes={"channels": [f"N{n}" for n in range(60)]})
+    note = _note(app, canvas_id, "N0")
+    auth.login(member.email)
+    headers = _hx(client)
+    with count_queries() as statements:
+        answer = client.post(
+            f"/canvas/{canvas_id}/notizen/{note.id}",
+            data={"text": "Neu", "version": 1},
+            headers=headers,
+        )
+    assert answer.status_code == 200
+    # The user, the canvas, the note, its update, the canvas's "last changed" (and COMMIT).
+    assert len(statements) <= 7, statements

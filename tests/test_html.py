@@ -28,16 +28,25 @@ class PageAudit(HTMLParser):
         self.fields: list[dict] = []
         self.htmx_without_target: list[dict] = []
         self.inline: list[str] = []
+        self.open_labels = 0  # a field inside a <label> is labelled by it
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "label":
+            self.open_labels -= 1
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # htmx reads hx-* and data-hx-*; we write the latter, which is valid HTML.
         attributes = {name.removeprefix("data-"): value for name, value in attrs}
         if "id" in attributes:
             self.ids[attributes["id"]] += 1
-        if tag == "label" and attributes.get("for"):
-            self.label_targets.add(attributes["for"])
+        if tag == "label":
+            self.open_labels += 1
+            if attributes.get("for"):
+                self.label_targets.add(attributes["for"])
+        wrapped = self.open_labels > 0
         if tag in {"input", "select", "textarea"} and attributes.get("type") != "hidden":
-            self.fields.append(attributes)
+            if not wrapped:
+                self.fields.append(attributes)
         requests = any(name in attributes for name in ("hx-get", "hx-post", "hx-put", "hx-delete"))
         if requests and "hx-target" not in attributes:
             self.htmx_without_target.append(attributes)
