@@ -45,6 +45,7 @@ KINDS = {
     "canvas.index": OWN,
     "canvas.create": OWN,
     "canvas.import_json": OWN,
+    "canvas.move_form": WRITE,  # a GET, but the form of a member's change
     "canvas.review_queue": QUEUE,
     "canvas.review": REVIEW,
     "canvas.comment": REVIEW,

@@ -271,6 +271,9 @@ def test_text_out_of_bounds_answers_422_and_keeps_the_users_text(app, client, au
         headers=headers,
     )
     assert moved.status_code == 422 and "schon 60 Notizen" in moved.get_data(as_text=True)
+    # Both lists come back as they are, so a refused drag is undone on the page.
+    assert 'id="notes-channels"' in moved.get_data(as_text=True)
+    assert 'id="notes-key_partners"' in moved.get_data(as_text=True)
     assert _texts(app, canvas_id, "key_partners") == ["P"]
 
 

@@ -20,7 +20,6 @@ from app.canvas.comments import WHOLE_CANVAS, comments_on_canvas
 from app.canvas.forms import NewCanvasForm
 from app.canvas.service import create_canvas, notes_by_block, template_of
 from app.canvas.templates import COLOURS, TEMPLATES, Layer
-from app.canvas.workflow import Action, Actor
 from app.extensions import db
 from app.i18n import localised
 from app.models import Canvas, CanvasNote, Role
@@ -89,13 +88,13 @@ def show_page(
     *,
     block: str = "content",
     status: int = 200,
-    **context,
+    problem: dict | None = None,
 ):
     """The board of ``layer`` (the one in ``?ebene=``), or its ``block`` for HTMX.
 
-    ``context`` carries what a refused change sends back: ``problem`` (the message, the
-    note or block it concerns and the text the user typed, kept in the field) and, for a
-    conflict, ``current`` (the colleague's note).
+    ``problem`` is what a refused change sends back: the message, the note or block it
+    concerns and the text the user typed (kept in the field); for a conflict also the
+    colleague's note (``current``).
     """
     template = template_of(canvas)
     layer = layer or template.layer(request.args.get("ebene"))
@@ -110,10 +109,11 @@ def show_page(
         comments=comments_on_canvas(canvas),
         whole_canvas=WHOLE_CANVAS,
         layer_url=lambda key: url_for("canvas.show", canvas_id=canvas.id, ebene=key),
-        may_submit=workflow.is_allowed(canvas.status, Action.SUBMIT, Actor.MEMBER),
+        may_submit=workflow.is_allowed(
+            canvas.status, workflow.Action.SUBMIT, workflow.Actor.MEMBER
+        ),
         undo=_undoable(canvas) if editable else None,
-        problem=context.pop("problem", None),
-        **context,
+        problem=problem,
     )
 
 

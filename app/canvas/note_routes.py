@@ -228,8 +228,9 @@ def move_note(canvas_id: int, note_id: int):
     except notes.NoteError as error:
         db.session.rollback()
         flash(str(error), "error")
-        if wants_fragment():  # the lists as they are, undoing what a drag showed
-            return _fragment(canvas, source, "moved", 422, **_lists(canvas, source, source))
+        if wants_fragment():  # both lists as they are, undoing what a drag showed
+            target = block_key if template_of(canvas).block(block_key) else source
+            return _fragment(canvas, source, "moved", 422, **_lists(canvas, source, target))
         return redirect(_at_note(canvas, source, note_id))
     back = _at_note(canvas, block_key, note_id)
     return _done(canvas, block_key, "moved", back, **_lists(canvas, source, block_key))
