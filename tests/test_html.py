@@ -43,10 +43,9 @@ class PageAudit(HTMLParser):
             self.open_labels += 1
             if attributes.get("for"):
                 self.label_targets.add(attributes["for"])
-        wrapped = self.open_labels > 0
-        if tag in {"input", "select", "textarea"} and attributes.get("type") != "hidden":
-            if not wrapped:
-                self.fields.append(attributes)
+        field = tag in {"input", "select", "textarea"} and attributes.get("type") != "hidden"
+        if field and not self.open_labels:
+            self.fields.append(attributes)
         requests = any(name in attributes for name in ("hx-get", "hx-post", "hx-put", "hx-delete"))
         if requests and "hx-target" not in attributes:
             self.htmx_without_target.append(attributes)

@@ -19,8 +19,8 @@ from flask_login import current_user, login_required
 
 from app.canvas import bp, notes
 from app.canvas.access import editable_canvas_or_404
-from app.canvas.editor import board_context, show_page, show_url
-from app.canvas.service import notes_by_block, template_of
+from app.canvas.editor import board_context, board_notes, show_page, show_url
+from app.canvas.service import template_of
 from app.extensions import db
 from app.models import Canvas, CanvasNote, User
 from app.web import render, wants_fragment
@@ -239,6 +239,6 @@ def move_note(canvas_id: int, note_id: int):
 def _lists(canvas: Canvas, source: str, target: str) -> dict:
     """The notes of the blocks a move touched, for their lists to be drawn again."""
     return {
-        "notes": notes_by_block(canvas),
+        "notes": board_notes(canvas),
         "moved_blocks": [source] if source == target else [source, target],
     }
