@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Advisor, Canvas, CanvasNote, Role, User
 from tests.booking_support import writing
 from tests.canvas_support import make_canvas, submit
-from tests.test_html import audit
+from tests.test_html import audit, nu_errors
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -389,7 +389,7 @@ def test_the_move_page_offers_every_layers_blocks_and_moves_to_the_chosen_place(
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-def test_the_canvas_pages_keep_the_markup_rules(app, client, auth, member, make, lang):
+def test_the_canvas_pages_keep_the_markup_rules(app, client, auth, member, make, lang, tmp_path):
     bmc = make_canvas(app, member, notes={"channels": ["A", "B"], "key_partners": ["C"]})
     tlbmc = make_canvas(app, member, "tlbmc", notes={"use_phase": ["D"]})
     note = _note(app, bmc, "A")
@@ -407,13 +407,18 @@ def test_the_canvas_pages_keep_the_markup_rules(app, client, auth, member, make,
     auth.logout()
     auth.login(make.user(role=Role.ADMIN).email)
     responses.append(("read-only", client.get(f"/canvas/{bmc}")))
-    for path, response in responses:
+    files = []
+    for number, (path, response) in enumerate(responses):
         assert response.status_code in (200, 422), path
         found = audit(response.get_data(as_text=True))
         assert [i for i, count in found.ids.items() if count > 1] == [], path
         assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], path
         assert found.htmx_without_target == [], path
         assert found.inline == [], path
+        files.append(tmp_path / f"{number}.html")
+        files[-1].write_bytes(response.get_data())
+    errors = nu_errors([str(file) for file in files])
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
 
 
 def test_a_note_save_makes_few_queries(app, client, auth, member, count_queries):
