@@ -25,13 +25,8 @@ def canvas_link(canvas_id: int) -> str:
     ("steps", "subjects"),
     [
         (("beginnen",), ["Canvas „Digitaler Kundenservice“: In Prüfung"]),
-        (
-            ("aenderungen",),
-            [
-                "Canvas „Digitaler Kundenservice“: In Prüfung",
-                "Canvas „Digitaler Kundenservice“: Änderungen erbeten",
-            ],
-        ),
+        # A decision straight from *submitted* starts the review silently: one mail.
+        (("aenderungen",), ["Canvas „Digitaler Kundenservice“: Änderungen erbeten"]),
         (
             ("beginnen", "freigeben"),
             [

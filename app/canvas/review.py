@@ -131,7 +131,8 @@ def start_review(canvas: Canvas, user: User) -> CanvasTransition:
 
 def decide(canvas: Canvas, user: User, action: Action) -> list[CanvasTransition]:
     """Request changes or approve. A version nobody has started reviewing is started
-    first, so the log shows both steps and the company hears of both.
+    first, so the log shows both steps; the company hears only of the decision (a mail
+    saying "in review" a second before "approved" is noise).
 
     IllegalTransition when the status does not allow it, e.g. another reviewer decided a
     moment ago.
@@ -140,7 +141,7 @@ def decide(canvas: Canvas, user: User, action: Action) -> list[CanvasTransition]
         raise ValueError(f"{action} is no review decision")
     steps = []
     if canvas.status == Status.SUBMITTED:
-        steps.append(start_review(canvas, user))
+        steps.append(service.apply(canvas, Action.START_REVIEW, user, Actor.REVIEWER, notify=False))
     steps.append(service.apply(canvas, action, user, Actor.REVIEWER))
     return steps
 

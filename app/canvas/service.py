@@ -117,9 +117,11 @@ def apply(
     user: User,
     actor: workflow.Actor,
     version: CanvasVersion | None = None,
+    *,
+    notify: bool = True,
 ) -> CanvasTransition:
     """Move ``canvas`` by ``action`` (IllegalTransition if the workflow forbids it), record
-    who did it and when, and mail the organisation's members.
+    who did it and when, and (unless ``notify`` is false) mail the organisation's members.
 
     Callers that did not lock the canvas (review actions) are protected by a conditional
     update: of two reviewers approving at once, one wins and the other gets
@@ -149,5 +151,6 @@ def apply(
     )
     db.session.add(transition)
     db.session.flush()
-    mails.status_changed(canvas, transition)
+    if notify:
+        mails.status_changed(canvas, transition)
     return transition
