@@ -3,11 +3,27 @@ services as the views do."""
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
+
+from app import create_app
 from app.canvas import notes as note_service
-from app.canvas import service
+from app.canvas import service, workflow
+from app.database import begin_write
 from app.extensions import db
 from app.models import Canvas, CanvasVersion, User
 from tests.booking_support import writing
+from tests.conftest import app_config
+
+# Note text, titles and comments must show as text wherever they appear.
+SCRIPT = "<script>alert(1)</script>"
+
+
+def signed_in_member(make, auth) -> User:
+    """A company member, logged in on the test client."""
+    user = make.user(name="Andreas Krüger")
+    auth.login(user.email)
+    return user
 
 
 def make_canvas(
@@ -37,3 +53,42 @@ def submit(app, member: User, canvas_id: int) -> int:
         version: CanvasVersion = service.submit(canvas, db.session.get(User, member.id))
         db.session.commit()
         return version.number
+
+
+RACERS = 10
+
+
+def race(database_url, action) -> Counter:
+    """Run ``action`` in RACERS threads at the same moment, each in its own request context
+    and transaction; count "moved" (committed) and "refused" (IllegalTransition)."""
+    racing = create_app(
+        app_config(
+            database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": RACERS + 2, "max_overflow": 0}
+        )
+    )
+    ready = threading.Barrier(RACERS)
+    outcomes: list[str] = []
+
+    def press() -> None:
+        with racing.test_request_context():
+            ready.wait(timeout=30)
+            try:
+                begin_write(db.session())
+                action()
+                db.session.commit()
+                outcomes.append("moved")
+            except workflow.IllegalTransition:
+                db.session.rollback()
+                outcomes.append("refused")
+            except Exception as error:  # shown in the failed assertion, not lost in a thread
+                db.session.rollback()
+                outcomes.append(repr(error))
+
+    threads = [threading.Thread(target=press) for _ in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with racing.app_context():
+        db.engine.dispose()
+    return Counter(outcomes)

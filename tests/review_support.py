@@ -12,7 +12,6 @@ from app.models import Advisor, Canvas, CanvasTransition, ReviewComment, Role, U
 from tests.canvas_support import make_canvas, submit
 
 NOTES = {"value_propositions": ["Digitaler Zwilling"], "customer_segments": ["Mittelstand"]}
-SCRIPT = "<script>alert(1)</script>"
 
 
 def make_hub(app, make) -> SimpleNamespace:

@@ -13,10 +13,8 @@ from app.canvas import notes as note_service
 from app.extensions import db
 from app.models import Advisor, Canvas, CanvasNote, Role, User
 from tests.booking_support import writing
-from tests.canvas_support import make_canvas, submit
+from tests.canvas_support import SCRIPT, make_canvas, submit
 from tests.test_html import audit, nu_errors
-
-SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture

@@ -15,17 +15,13 @@ from app.canvas import exchange
 from app.canvas.snapshot import FORMAT, FORMAT_VERSION
 from app.extensions import db
 from app.models import Canvas, CanvasNote, Role
-from tests.canvas_support import make_canvas, submit
+from tests.canvas_support import SCRIPT, make_canvas, signed_in_member, submit
 from tests.conftest import PASSWORD
-
-SCRIPT = "<script>alert(1)</script>"
 
 
 @pytest.fixture
 def member(make, auth):
-    user = make.user(name="Andreas Krüger")
-    auth.login(user.email)
-    return user
+    return signed_in_member(make, auth)
 
 
 def valid_file(**changes) -> dict:

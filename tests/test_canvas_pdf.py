@@ -14,16 +14,12 @@ from pypdf import PdfReader
 from app.canvas import templates
 from app.canvas.pdf import canvas_pdf, grid_boxes
 from app.models import Role
-from tests.canvas_support import make_canvas, submit
-
-SCRIPT = "<script>alert(1)</script>"
+from tests.canvas_support import SCRIPT, make_canvas, signed_in_member, submit
 
 
 @pytest.fixture
 def member(make, auth):
-    user = make.user(name="Andreas Krüger")
-    auth.login(user.email)
-    return user
+    return signed_in_member(make, auth)
 
 
 def pages(body: bytes) -> list[str]:

@@ -11,18 +11,16 @@ from app.canvas.workflow import Action
 from app.extensions import db
 from app.models import Canvas, CanvasVersion, ReviewComment, User
 from tests.booking_support import writing
-from tests.canvas_support import make_canvas, submit
+from tests.canvas_support import RACERS, SCRIPT, make_canvas, race, submit
 from tests.conftest import HX
 from tests.review_support import (
     NOTES,
-    SCRIPT,
     canvas_row,
     comments,
     make_hub,
     review_url,
     transitions,
 )
-from tests.test_canvas_service import RACERS, _race
 
 
 @pytest.fixture
@@ -320,7 +318,7 @@ def test_reviewers_deciding_at_once_on_a_submitted_version_decide_once(
         canvas = db.session.get(Canvas, hub.canvas_id)
         review.decide(canvas, db.session.get(User, reviewer_ids[turn % 2]), action)
 
-    assert _race(database_url, decide_once) == {"moved": 1, "refused": RACERS - 1}
+    assert race(database_url, decide_once) == {"moved": 1, "refused": RACERS - 1}
     log = transitions(app, hub.canvas_id)
     assert [t.action for t in log][:2] == ["submit", "start_review"]
     assert len(log) == 3 and log[2].action in ("approve", "request_changes")

@@ -7,9 +7,9 @@ import pytest
 
 from app.extensions import db
 from app.models import Canvas, User
-from tests.canvas_support import make_canvas, submit
+from tests.canvas_support import SCRIPT, make_canvas, submit
 from tests.conftest import link_in
-from tests.review_support import NOTES, SCRIPT, make_hub, review_url
+from tests.review_support import NOTES, make_hub, review_url
 
 
 @pytest.fixture

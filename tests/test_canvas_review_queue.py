@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from app.canvas import review
 from app.extensions import db
 from app.models import Advisor, Canvas
-from tests.canvas_support import make_canvas, submit
+from tests.canvas_support import SCRIPT, make_canvas, submit
 from tests.conftest import HX
-from tests.review_support import NOTES, SCRIPT, canvas_row, comments, make_hub, review_url
+from tests.review_support import NOTES, canvas_row, comments, make_hub, review_url
 from tests.test_html import audit, nu_errors
 
 

@@ -3,19 +3,14 @@ allowed steps, even when several people press the button at the same moment."""
 
 from __future__ import annotations
 
-import threading
-from collections import Counter
-
 import pytest
 import sqlalchemy as sa
 
-from app import create_app
 from app.canvas import service, workflow
-from app.database import begin_write
 from app.extensions import db
 from app.models import Canvas, CanvasNote, CanvasTransition, CanvasVersion, Role, User
 from tests.booking_support import writing
-from tests.conftest import app_config
+from tests.canvas_support import RACERS, race
 
 
 def _canvas_with_notes(app, member, notes: dict[str, list[str]], template="bmc") -> int:
@@ -127,43 +122,6 @@ def test_a_reviewer_cannot_submit_and_a_member_cannot_approve(app, make):
         assert canvas.status == "submitted"
 
 
-RACERS = 10
-
-
-def _race(database_url, action) -> Counter:
-    racing = create_app(
-        app_config(
-            database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": RACERS + 2, "max_overflow": 0}
-        )
-    )
-    ready = threading.Barrier(RACERS)
-    outcomes: list[str] = []
-
-    def press() -> None:
-        with racing.test_request_context():
-            ready.wait(timeout=30)
-            try:
-                begin_write(db.session())
-                action()
-                db.session.commit()
-                outcomes.append("moved")
-            except workflow.IllegalTransition:
-                db.session.rollback()
-                outcomes.append("refused")
-            except Exception as error:  # shown in the failed assertion, not lost in a thread
-                db.session.rollback()
-                outcomes.append(repr(error))
-
-    threads = [threading.Thread(target=press) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    with racing.app_context():
-        db.engine.dispose()
-    return Counter(outcomes)
-
-
 def test_ten_members_submitting_at_once_make_one_version(app, make, database_url):
     member = make.user()
     canvas_id = _canvas_with_notes(app, member, {"channels": ["Webshop"]})
@@ -171,7 +129,7 @@ def test_ten_members_submitting_at_once_make_one_version(app, make, database_url
     def submit_once() -> None:
         service.submit(db.session.get(Canvas, canvas_id), db.session.get(User, member.id))
 
-    assert _race(database_url, submit_once) == {"moved": 1, "refused": RACERS - 1}
+    assert race(database_url, submit_once) == {"moved": 1, "refused": RACERS - 1}
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(CanvasVersion.id))) == 1
 
@@ -187,7 +145,7 @@ def test_ten_reviewers_approving_at_once_approve_once(app, make, database_url):
         reviewer = db.session.get(User, admin.id)
         service.apply(canvas, workflow.Action.APPROVE, reviewer, workflow.Actor.REVIEWER)
 
-    assert _race(database_url, approve_once) == {"moved": 1, "refused": RACERS - 1}
+    assert race(database_url, approve_once) == {"moved": 1, "refused": RACERS - 1}
     with app.app_context():
         approvals = sa.select(sa.func.count(CanvasTransition.id)).where(
             CanvasTransition.action == "approve"

@@ -13,16 +13,12 @@ from app.canvas import service, workflow
 from app.extensions import db
 from app.models import Canvas, CanvasVersion, ReviewComment, Role, User
 from tests.booking_support import writing
-from tests.canvas_support import make_canvas, submit
-
-SCRIPT = "<script>alert(1)</script>"
+from tests.canvas_support import SCRIPT, make_canvas, signed_in_member, submit
 
 
 @pytest.fixture
 def member(make, auth):
-    user = make.user(name="Andreas Krüger")
-    auth.login(user.email)
-    return user
+    return signed_in_member(make, auth)
 
 
 @pytest.fixture
