@@ -192,6 +192,12 @@
     var target = focusNext && document.querySelector(focusNext);
     if (target) {
       focusNext = null;
+      // On wide screens a note shows its controls only while focus is inside it
+      // (canvas.css), and a hidden button cannot take focus: enter the note first.
+      var field = target.closest("li.note") && target.closest("li.note").querySelector("textarea");
+      if (field && field !== target) {
+        field.focus({ preventScroll: true });
+      }
       target.focus();
     }
     setUp(document);
