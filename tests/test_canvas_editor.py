@@ -275,6 +275,22 @@ def test_text_out_of_bounds_answers_422_and_keeps_the_users_text(app, client, au
     assert _texts(app, canvas_id, "key_partners") == ["P"]
 
 
+def test_a_refused_plain_save_shows_the_users_text_in_the_note_as_text(app, client, auth, member):
+    canvas_id = make_canvas(app, member, notes={"channels": [SCRIPT]})
+    auth.login(member.email)
+    note = _note(app, canvas_id, SCRIPT)
+    typed = SCRIPT + "y" * CanvasNote.TEXT_MAX
+    refused = client.submit(
+        f"/canvas/{canvas_id}/notizen/{note.id}", {"text": typed, "version": note.version}
+    )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    # Both the typed text (in the refused note's field) and the saved one stay text.
+    assert SCRIPT not in page
+    assert f'aria-invalid="true">&lt;script&gt;alert(1)&lt;/script&gt;{"y" * 10}' in page
+    assert f'id="note-{note.id}"' in page and "zu lang" in page
+
+
 def test_a_note_deleted_meanwhile_keeps_the_users_text_for_a_new_note(
     app, client, auth, member, colleague
 ):

@@ -9,6 +9,7 @@ redirects back to the page; with HTMX it gets its own part of the page back.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
@@ -119,29 +120,34 @@ def show_page(
     )
 
 
-# The columns a note on the board shows. Read as plain rows, not ORM objects: a board of
-# 300 notes loads in a quarter of the time (service.notes_by_block builds objects).
-BOARD_COLUMNS = (
-    CanvasNote.id,
-    CanvasNote.canvas_id,
-    CanvasNote.block_key,
-    CanvasNote.text,
-    CanvasNote.colour,
-    CanvasNote.kind,
-    CanvasNote.version,
-)
+class BoardNote(NamedTuple):
+    """What a note on the board shows. Read as plain rows, not ORM objects (a board of 300
+    notes loads in a quarter of the time), and kept as tuples: the template reads each
+    note's fields a dozen times, and a SQLAlchemy row's attribute is ten times slower."""
+
+    id: int
+    canvas_id: int
+    block_key: str
+    text: str
+    colour: str
+    kind: str
+    version: int
 
 
-def board_notes(canvas: Canvas) -> dict[str, list]:
-    """The draft's live notes by block, in board order (one query)."""
-    rows = db.session.execute(
-        sa.select(*BOARD_COLUMNS)
+def board_notes(canvas: Canvas) -> dict[str, list[BoardNote]]:
+    """The draft's live notes by block, in board order (one query).
+
+    Through the session's connection: the ORM's handling of a plain column query took as
+    long as the query itself. Sorted by place only; grouping by block keeps that order
+    (sorting by the block's name too made the database compare strings)."""
+    query = (
+        sa.select(*(getattr(CanvasNote, field) for field in BoardNote._fields))
         .where(CanvasNote.canvas_id == canvas.id, CanvasNote.deleted_at.is_(None))
-        .order_by(CanvasNote.block_key, CanvasNote.position, CanvasNote.id)
+        .order_by(CanvasNote.position, CanvasNote.id)
     )
-    grouped: dict[str, list] = defaultdict(list)
-    for row in rows:
-        grouped[row.block_key].append(row)
+    grouped: dict[str, list[BoardNote]] = defaultdict(list)
+    for note in map(BoardNote._make, db.session.connection().execute(query).all()):
+        grouped[note.block_key].append(note)
     return grouped
 
 
