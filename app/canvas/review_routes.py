@@ -8,7 +8,12 @@ it was about); with HTMX a comment or its resolution answers with that block's t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
+from babel.dates import format_timedelta
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -58,8 +63,15 @@ def review_queue():
         },
         organisations=reviewing.organisations_with_submissions(),
         reviewers=reviewing.reviewers(),
-        now=utcnow(),
+        waited=_waiting_time(utcnow()),
     )
+
+
+def _waiting_time(now: datetime) -> Callable[[datetime], str]:
+    """How long a submission has waited until ``now`` ("4 Wochen"), in the viewer's
+    language, looked up once for the page (flask-babel's filter did so for every row)."""
+    locale = get_locale()
+    return lambda since: format_timedelta(now - since, granularity="minute", locale=locale)
 
 
 def _thread_key(block: str, canvas: Canvas) -> str | None:
