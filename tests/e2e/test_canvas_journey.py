@@ -86,7 +86,9 @@ def note_texts(page: Page, block_title: str) -> list[str]:
 
 def open_board(page: Page) -> None:
     """Wait until the board is enhanced: htmx loaded and SortableJS bound to its lists."""
-    expect(page.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
+    # A whole page after a POST: give it the context's timeout, not expect's shorter one.
+    heading = page.get_by_role("heading", level=1, name=TITLE)
+    expect(heading).to_be_visible(timeout=10_000)
     page.wait_for_function(
         "() => window.htmx !== undefined && window.Sortable !== undefined"
         " && document.querySelector('ul[data-sortable]:not([data-sorting])') === null"
@@ -213,7 +215,7 @@ def open_review(admin: Page, number: int, axe_check) -> None:
 
 def comment_and_request_changes(admin: Page, axe_check) -> None:
     open_review(admin, 1, axe_check)
-    assert block(admin, "Wertangebote").get_by_text(EDITED).is_visible()
+    expect(block(admin, "Wertangebote").get_by_text(EDITED)).to_be_visible()
     for block_title, body in COMMENTS.items():
         target = block(admin, block_title)
         target.get_by_text("Kommentieren", exact=True).click()
