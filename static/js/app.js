@@ -10,6 +10,16 @@
     }
   });
 
+  // The phone's navigation row scrolls sideways. Chrome scrolls a focused link into view
+  // only when none of it shows, so a link cut off at the edge stayed cut off: bring the
+  // whole link in (scroll-padding keeps it clear of the fades).
+  document.addEventListener("focusin", function (event) {
+    var link = event.target;
+    if (link.closest && link.closest(".site-nav")) {
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    }
+  });
+
   // Remember the browser's time zone, used when the profile has none.
   var browserZone = null;
   try {
