@@ -145,6 +145,7 @@ def board_notes(canvas: Canvas) -> dict[str, list[BoardNote]]:
         .where(CanvasNote.canvas_id == canvas.id, CanvasNote.deleted_at.is_(None))
         .order_by(CanvasNote.position, CanvasNote.id)
     )
+    db.session.flush()  # what the ORM's autoflush would do: pending changes are read too
     grouped: dict[str, list[BoardNote]] = defaultdict(list)
     for note in map(BoardNote._make, db.session.connection().execute(query).all()):
         grouped[note.block_key].append(note)
