@@ -11,8 +11,8 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from flask import Flask, Response, current_app, request
-from flask_babel import get_locale
+from flask import Flask, Response, current_app, g, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 from app.extensions import babel
@@ -183,6 +183,21 @@ def _vary_on_language(response: Response) -> Response:
     return response
 
 
+def _catalogue():
+    """The translations in force. flask-babel's templates look them up for every string
+    (the request's babel context, its domain and locale, the locale's name): more than the
+    translating, on a page that translates dozens of strings. Kept for the request and the
+    locale object in force, so ``force_locale`` (mails, PDFs in the reader's language)
+    still switches them; the app uses one translation domain."""
+    if not g:  # no application context: flask-babel's untranslated fallback
+        return get_translations()
+    locale = get_locale()
+    kept = g.get("_catalogue")
+    if kept is None or kept[0] is not locale:
+        kept = g._catalogue = (locale, get_translations())
+    return kept[1]
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_vary_on_language)
     babel.init_app(
@@ -190,6 +205,14 @@ def init_app(app: Flask) -> None:
         locale_selector=select_locale,
         timezone_selector=select_timezone,
         default_translation_directories="translations",
+    )
+    # As flask-babel installs them, with the catalogue looked up once (see _catalogue).
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: _catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
     )
     app.jinja_env.filters.update(
         localised=localised,
