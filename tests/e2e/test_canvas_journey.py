@@ -119,7 +119,7 @@ def add_note(page: Page, block_title: str, text: str) -> None:
     before = target.get_by_role("textbox", name="Text der Notiz").count()
     field = target.get_by_label(f"Neue Notiz in „{block_title}“")
     if not field.is_visible():  # after an addition the form stays open for the next note
-        target.get_by_text("Notiz hinzufügen", exact=True).click()
+        target.get_by_text("Notiz hinzufügen").click()
     field.fill(text)
     target.get_by_role("button", name="Hinzufügen").click()
     expect(target.get_by_role("textbox", name="Text der Notiz")).to_have_count(before + 1)
@@ -127,14 +127,23 @@ def add_note(page: Page, block_title: str, text: str) -> None:
 
 
 def drag_note(page: Page, text: str, *, from_block: str, onto: Locator) -> None:
-    """Drag a note by its handle onto ``onto`` as a mouse does: press, move in steps, let go."""
+    """Drag a note by its handle onto ``onto`` as a mouse does: press, move in steps, let go.
+
+    The dragged note is shown in each list it passes, which moves the blocks below: the
+    pointer goes after the target again until it stays put, then lets go on it."""
     handle = note(page, from_block, text).locator(".note-handle")
     with page.expect_response(lambda response: response.url.endswith("/verschieben")) as moved:
         handle.hover()
         page.mouse.down()
-        box = onto.bounding_box()
-        assert box is not None
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=20)
+        aim = None
+        for _ in range(5):
+            box = onto.bounding_box()
+            assert box is not None
+            centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            if centre == aim:
+                break
+            aim = centre
+            page.mouse.move(*aim, steps=10)
         page.mouse.up()
     assert moved.value.ok, moved.value.status
 
