@@ -6,12 +6,14 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+import sqlalchemy as sa
+
 from app import create_app
 from app.canvas import notes as note_service
 from app.canvas import service, workflow
 from app.database import begin_write
 from app.extensions import db
-from app.models import Canvas, CanvasVersion, User
+from app.models import Canvas, CanvasNote, CanvasVersion, User
 from tests.booking_support import writing
 from tests.conftest import app_config
 
@@ -44,6 +46,22 @@ def make_canvas(
                 note_service.add_note(canvas, user, block, text)
         db.session.commit()
         return canvas.id
+
+
+def live_texts(app, canvas_id: int, block: str) -> list[str]:
+    """The texts of a block's notes in the draft, in board order, as stored."""
+    with app.app_context():
+        return list(
+            db.session.scalars(
+                sa.select(CanvasNote.text)
+                .where(
+                    CanvasNote.canvas_id == canvas_id,
+                    CanvasNote.block_key == block,
+                    CanvasNote.deleted_at.is_(None),
+                )
+                .order_by(CanvasNote.position, CanvasNote.id)
+            )
+        )
 
 
 def submit(app, member: User, canvas_id: int) -> int:

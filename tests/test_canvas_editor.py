@@ -13,7 +13,7 @@ from app.canvas import notes as note_service
 from app.extensions import db
 from app.models import Advisor, Canvas, CanvasNote, Role, User
 from tests.booking_support import writing
-from tests.canvas_support import SCRIPT, make_canvas, submit
+from tests.canvas_support import SCRIPT, live_texts, make_canvas, submit
 from tests.test_html import audit, nu_errors
 
 
@@ -39,21 +39,6 @@ def _note(app, canvas_id: int, text: str) -> CanvasNote:
 def _hx(client) -> dict:
     """The headers of an HTMX request from the page: the CSRF token and HX-Request."""
     return {"HX-Request": "true", "X-CSRFToken": client.csrf_token()}
-
-
-def _texts(app, canvas_id: int, block: str) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                sa.select(CanvasNote.text)
-                .where(
-                    CanvasNote.canvas_id == canvas_id,
-                    CanvasNote.block_key == block,
-                    CanvasNote.deleted_at.is_(None),
-                )
-                .order_by(CanvasNote.position, CanvasNote.id)
-            )
-        )
 
 
 def test_the_list_explains_canvases_until_there_is_one_and_then_lists_them(
@@ -145,21 +130,21 @@ def test_notes_work_without_javascript_through_plain_forms(app, client, auth, me
         {"text": "Strombedarf", "colour": "blue", "kind": "fact", "version": note.version},
     )
     assert saved.status_code == 302
-    assert _texts(app, canvas_id, "use_phase") == ["Strombedarf"]
+    assert live_texts(app, canvas_id, "use_phase") == ["Strombedarf"]
     b = _note(app, canvas_id, "B")
     client.submit(f"/canvas/{canvas_id}/notizen/{b.id}/verschieben", {"richtung": "hoch"})
-    assert _texts(app, canvas_id, "channels") == ["B", "A"]
+    assert live_texts(app, canvas_id, "channels") == ["B", "A"]
     client.submit(
         f"/canvas/{canvas_id}/notizen/{b.id}/verschieben",
         {"richtung": "block", "block": "customer_segments"},
     )
-    assert _texts(app, canvas_id, "customer_segments") == ["B"]
+    assert live_texts(app, canvas_id, "customer_segments") == ["B"]
     deleted = client.submit(f"/canvas/{canvas_id}/notizen/{b.id}/loeschen")
-    assert _texts(app, canvas_id, "customer_segments") == []
+    assert live_texts(app, canvas_id, "customer_segments") == []
     page = client.get(deleted.headers["Location"]).get_data(as_text=True)
     assert "Notiz gelöscht." in page and "Rückgängig" in page
     client.submit(f"/canvas/{canvas_id}/notizen/{b.id}/wiederherstellen")
-    assert _texts(app, canvas_id, "customer_segments") == ["B"]
+    assert live_texts(app, canvas_id, "customer_segments") == ["B"]
     client.submit(f"/canvas/{canvas_id}/titel", {"title": "Neuer Titel"})
     client.submit(f"/canvas/{canvas_id}/legende", {"legend-green": "validiert"})
     with app.app_context():
@@ -198,7 +183,7 @@ def test_htmx_saves_answer_with_small_fragments(app, client, auth, member):
     ).get_data(as_text=True)
     assert 'id="notes-channels" data-block="channels"' in moved
     assert 'id="notes-key_partners"' in moved
-    assert _texts(app, canvas_id, "key_partners") == ["B"]
+    assert live_texts(app, canvas_id, "key_partners") == ["B"]
     deleted = client.post(f"/canvas/{canvas_id}/notizen/{b.id}/loeschen", headers=headers).get_data(
         as_text=True
     )
@@ -228,7 +213,7 @@ def test_a_stale_save_answers_409_with_the_colleagues_text_and_keeps_it(
     assert "Sabine Wolf hat diese Notiz geändert" in page
     assert "Shop &lt;script&gt;" in page and SCRIPT not in page
     assert 'name="version" value="1"' in page, "the next autosave is still refused"
-    assert _texts(app, canvas_id, "channels") == [f"Shop {SCRIPT}"]
+    assert live_texts(app, canvas_id, "channels") == [f"Shop {SCRIPT}"]
     # Without JavaScript: the whole board, the user's text in the field, nothing lost.
     plain = client.submit(f"/canvas/{canvas_id}/notizen/{note.id}", mine)
     assert plain.status_code == 409
@@ -240,7 +225,7 @@ def test_a_stale_save_answers_409_with_the_colleagues_text_and_keeps_it(
         headers=headers,
     )
     assert forced.status_code == 200
-    assert _texts(app, canvas_id, "channels") == ["Onlineshop"]
+    assert live_texts(app, canvas_id, "channels") == ["Onlineshop"]
 
 
 def test_text_out_of_bounds_answers_422_and_keeps_the_users_text(app, client, auth, member):
@@ -272,7 +257,7 @@ def test_text_out_of_bounds_answers_422_and_keeps_the_users_text(app, client, au
     # Both lists come back as they are, so a refused drag is undone on the page.
     assert 'id="notes-channels"' in moved.get_data(as_text=True)
     assert 'id="notes-key_partners"' in moved.get_data(as_text=True)
-    assert _texts(app, canvas_id, "key_partners") == ["P"]
+    assert live_texts(app, canvas_id, "key_partners") == ["P"]
 
 
 def test_a_refused_plain_save_shows_the_users_text_in_the_note_as_text(app, client, auth, member):
@@ -326,7 +311,7 @@ def test_outsiders_get_404_for_the_canvas_and_every_note_route(app, client, auth
         answer = client.submit(path, {"block": "channels", "text": "x", "version": 1})
         assert answer.status_code == 404, path
     assert "Geheim" not in client.get("/canvas/").get_data(as_text=True)
-    assert _texts(app, canvas_id, "channels") == ["Geheim"]
+    assert live_texts(app, canvas_id, "channels") == ["Geheim"]
 
 
 def test_a_note_of_another_canvas_is_404_even_for_a_member(app, client, auth, member):
@@ -336,7 +321,7 @@ def test_a_note_of_another_canvas_is_404_even_for_a_member(app, client, auth, me
     auth.login(member.email)
     answer = client.submit(f"/canvas/{mine}/notizen/{foreign.id}", {"text": "x", "version": 1})
     assert answer.status_code == 404
-    assert _texts(app, other, "channels") == ["Fremd"]
+    assert live_texts(app, other, "channels") == ["Fremd"]
 
 
 def test_a_reviewer_reads_the_board_without_a_single_form(app, client, auth, member, make):
@@ -399,7 +384,7 @@ def test_the_move_page_offers_every_layers_blocks_and_moves_to_the_chosen_place(
         {"richtung": "block", "block": "end_user", "position": 0},
     )
     assert moved.headers["Location"] == f"/canvas/{canvas_id}?ebene=social#note-{note.id}"
-    assert _texts(app, canvas_id, "end_user") == ["Vertrieb", "A", "B"]
+    assert live_texts(app, canvas_id, "end_user") == ["Vertrieb", "A", "B"]
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -14,27 +14,12 @@ from app.extensions import db
 from app.models import Canvas, CanvasNote, User
 from app.models.types import utcnow
 from tests.booking_support import writing
-from tests.canvas_support import make_canvas
+from tests.canvas_support import live_texts, make_canvas
 
 
 @pytest.fixture
 def member(make) -> User:
     return make.user(name="Andreas Krüger")
-
-
-def _texts(app, canvas_id: int, block: str) -> list[str]:
-    with app.app_context():
-        return list(
-            db.session.scalars(
-                sa.select(CanvasNote.text)
-                .where(
-                    CanvasNote.canvas_id == canvas_id,
-                    CanvasNote.block_key == block,
-                    CanvasNote.deleted_at.is_(None),
-                )
-                .order_by(CanvasNote.position, CanvasNote.id)
-            )
-        )
 
 
 def _edit(app, member: User, canvas_id: int, change):
@@ -76,7 +61,7 @@ def test_a_note_goes_to_the_end_of_its_block_cleaned_and_the_canvas_counts_as_ch
         "fact",
         1,
     )
-    assert _texts(app, canvas_id, "channels") == ["Webshop", "Außendienst\nund Messen"]
+    assert live_texts(app, canvas_id, "channels") == ["Webshop", "Außendienst\nund Messen"]
     with app.app_context():
         assert db.session.get(Canvas, canvas_id).updated_at > before
 
@@ -97,14 +82,14 @@ def test_a_note_out_of_bounds_is_refused_with_a_message(
     canvas_id = make_canvas(app, member)
     with pytest.raises(notes.NoteError, match=message):
         _edit(app, member, canvas_id, lambda c, u: notes.add_note(c, u, block, text, colour, kind))
-    assert _texts(app, canvas_id, block) == []
+    assert live_texts(app, canvas_id, block) == []
 
 
 def test_a_note_of_exactly_the_maximum_length_is_kept(app, member):
     canvas_id = make_canvas(app, member)
     text = "x" * CanvasNote.TEXT_MAX
     _edit(app, member, canvas_id, lambda c, u: notes.add_note(c, u, "channels", text))
-    assert _texts(app, canvas_id, "channels") == [text]
+    assert live_texts(app, canvas_id, "channels") == [text]
 
 
 def test_a_full_block_takes_no_more_notes_by_adding_moving_or_restoring(app, member):
@@ -124,7 +109,7 @@ def test_a_full_block_takes_no_more_notes_by_adding_moving_or_restoring(app, mem
     _edit(app, member, canvas_id, lambda c, u: notes.move_note(c, u, spedition, "key_partners", 0))
     last = _note_id(app, canvas_id, "Nachzügler")
     _edit(app, member, canvas_id, lambda c, u: notes.move_note(c, u, last, "channels", 0))
-    assert _texts(app, canvas_id, "channels")[0] == "Nachzügler"
+    assert live_texts(app, canvas_id, "channels")[0] == "Nachzügler"
 
 
 def test_an_update_on_the_current_version_saves_and_counts_up(app, member):
@@ -161,7 +146,7 @@ def test_an_update_on_an_old_version_is_refused_with_the_colleagues_text(app, me
             lambda c, u: notes.update_note(c, u, note_id, 1, text="Onlineshop"),
         )
     assert (conflict.value.note.text, conflict.value.note.version) == ("Shop", 2)
-    assert _texts(app, canvas_id, "channels") == ["Shop"]
+    assert live_texts(app, canvas_id, "channels") == ["Shop"]
 
 
 def test_an_update_of_a_deleted_note_finds_nothing(app, member):
@@ -183,16 +168,16 @@ def test_a_note_of_another_canvas_is_not_found(app, member):
     ):
         with pytest.raises(notes.NoteNotFound):
             _edit(app, member, mine, change)
-    assert _texts(app, other, "channels") == ["Fremd"]
+    assert live_texts(app, other, "channels") == ["Fremd"]
 
 
 def test_a_deleted_note_can_be_restored_to_its_place_for_a_while(app, member):
     canvas_id = make_canvas(app, member, notes={"channels": ["A", "B", "C"]})
     b = _note_id(app, canvas_id, "B")
     _edit(app, member, canvas_id, lambda c, u: notes.delete_note(c, u, b))
-    assert _texts(app, canvas_id, "channels") == ["A", "C"]
+    assert live_texts(app, canvas_id, "channels") == ["A", "C"]
     _edit(app, member, canvas_id, lambda c, u: notes.restore_note(c, u, b))
-    assert _texts(app, canvas_id, "channels") == ["A", "B", "C"]
+    assert live_texts(app, canvas_id, "channels") == ["A", "B", "C"]
     with pytest.raises(notes.NoteNotFound):  # it is live: nothing to undo
         _edit(app, member, canvas_id, lambda c, u: notes.restore_note(c, u, b))
 
@@ -220,16 +205,16 @@ def test_moving_reorders_a_block_and_carries_a_note_to_another(app, member):
     )
     c = _note_id(app, canvas_id, "C")
     _edit(app, member, canvas_id, lambda cv, u: notes.move_note(cv, u, c, "channels", 0))
-    assert _texts(app, canvas_id, "channels") == ["C", "A", "B"]
+    assert live_texts(app, canvas_id, "channels") == ["C", "A", "B"]
     a = _note_id(app, canvas_id, "A")
     moved = _edit(
         app, member, canvas_id, lambda cv, u: notes.move_note(cv, u, a, "key_partners", 1)
     )
     assert moved.version == 1, "moving does not turn a colleague's edit into a conflict"
-    assert _texts(app, canvas_id, "channels") == ["C", "B"]
-    assert _texts(app, canvas_id, "key_partners") == ["X", "A", "Y"]
+    assert live_texts(app, canvas_id, "channels") == ["C", "B"]
+    assert live_texts(app, canvas_id, "key_partners") == ["X", "A", "Y"]
     _edit(app, member, canvas_id, lambda cv, u: notes.move_note(cv, u, a, "key_partners", 99))
-    assert _texts(app, canvas_id, "key_partners") == ["X", "Y", "A"]
+    assert live_texts(app, canvas_id, "key_partners") == ["X", "Y", "A"]
     with pytest.raises(notes.NoteError):
         _edit(app, member, canvas_id, lambda cv, u: notes.move_note(cv, u, a, "nowhere", 0))
 
