@@ -15,8 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+class Bilingual:
+    """Text fields in ``_de``/``_en`` pairs, read in a given language: a PDF or export is
+    written in the canvas's language, whatever the reader's (pages use ``localised``)."""
+
+    def text(self, name: str, locale: str) -> str:
+        """The field ``name`` (e.g. ``title``) in ``locale``; German when unknown."""
+        return getattr(self, f"{name}_{'en' if locale == 'en' else 'de'}")
+
+
 @dataclass(frozen=True)
-class Block:
+class Block(Bilingual):
     key: str
     area: str  # the CSS grid area, e.g. "kp"
     title_de: str
@@ -24,13 +33,9 @@ class Block:
     question_de: str
     question_en: str
 
-    def text(self, name: str, locale: str) -> str:
-        """``title`` or ``question`` in ``locale`` (German when unknown)."""
-        return getattr(self, f"{name}_{'en' if locale == 'en' else 'de'}")
-
 
 @dataclass(frozen=True)
-class Layer:
+class Layer(Bilingual):
     key: str
     title_de: str
     title_en: str
@@ -38,12 +43,9 @@ class Layer:
     # Ten columns, as CSS grid-template-areas rows: wide screens show the familiar canvas.
     grid: tuple[str, ...]
 
-    def text(self, name: str, locale: str) -> str:
-        return getattr(self, f"{name}_{'en' if locale == 'en' else 'de'}")
-
 
 @dataclass(frozen=True)
-class Template:
+class Template(Bilingual):
     key: str
     title_de: str
     title_en: str
@@ -65,9 +67,6 @@ class Template:
         object.__setattr__(self, "_blocks", blocks)
         layer_of = {block.key: layer for layer in self.layers for block in layer.blocks}
         object.__setattr__(self, "_layer_of", layer_of)
-
-    def text(self, name: str, locale: str) -> str:
-        return getattr(self, f"{name}_{'en' if locale == 'en' else 'de'}")
 
     @property
     def block_keys(self) -> tuple[str, ...]:
