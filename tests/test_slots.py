@@ -547,6 +547,29 @@ def test_max_per_day():
     assert local(slots, fmt="%a %H:%M") == ["Tue 09:00", "Tue 09:30", "Thu 09:00", "Thu 09:30"]
 
 
+def test_advisors_daily_limit_counts_meetings_of_every_type():
+    """The advisor's own limit counts every meeting of the day, the type's only its own."""
+    weekly = [WeeklyHours(weekday, t("09:00"), t("10:00")) for weekday in range(5)]
+    rules = SlotRules(
+        duration=timedelta(minutes=30),
+        step=timedelta(minutes=30),
+        max_per_day=2,
+        max_meetings_per_day=2,
+    )
+    tue = MONDAY + timedelta(days=1)
+
+    def meeting(when: datetime, counts: bool) -> Booked:
+        return Booked(when, when + timedelta(minutes=30), timedelta(0), timedelta(0), counts)
+
+    booked = [
+        meeting(at(MONDAY, "15:00"), counts=False),
+        meeting(at(MONDAY, "16:00"), counts=False),  # two of another type: Monday is full
+        meeting(at(tue, "15:00"), counts=False),  # one: Tuesday stays open
+    ]
+    slots = slots_on(MONDAY, weekly, rules=rules, booked=booked, days=2)
+    assert local(slots, fmt="%a %H:%M") == ["Tue 09:00", "Tue 09:30"]
+
+
 def test_max_per_day_counts_bookings_outside_the_window():
     """A one-minute window (how a booking re-checks its slot) still sees the whole day."""
     weekly = [WeeklyHours(0, t("09:00"), t("11:00"))]
@@ -607,13 +630,14 @@ def test_negative_buffer_is_refused(rules):
         SlotRules(**rules)
 
 
-@pytest.mark.parametrize("max_per_day", [0, -1])
-def test_daily_maximum_below_one_is_refused(max_per_day):
+@pytest.mark.parametrize("field", ["max_per_day", "max_meetings_per_day"])
+@pytest.mark.parametrize("limit", [0, -1])
+def test_daily_maximum_below_one_is_refused(field, limit):
     """Zero would limit only dates that already have bookings; "nothing offered" is what an
     inactive type is for, and no limit is ``None``."""
-    with pytest.raises(ValueError, match="max_per_day must be at least 1"):
-        SlotRules(duration=MINUTE, max_per_day=max_per_day)
-    assert SlotRules(duration=MINUTE, max_per_day=1).max_per_day == 1
+    with pytest.raises(ValueError, match="daily limits must be at least 1"):
+        SlotRules(duration=MINUTE, **{field: limit})
+    assert getattr(SlotRules(duration=MINUTE, **{field: 1}), field) == 1
     assert SlotRules(duration=MINUTE).max_per_day is None
 
 

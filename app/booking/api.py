@@ -94,7 +94,8 @@ def _read_query() -> tuple[ConsultationType, Topic, list[Advisor], date, date, s
     advisors: list[Advisor] = []
     if topic is not None:
         wanted = request.args.get("advisor", ANY_ADVISOR)
-        advisors = [a for a in topic.bookable_advisors if wanted in (ANY_ADVISOR, str(a.id))]
+        offering = topic.advisors_for(ctype) if ctype is not None else topic.bookable_advisors
+        advisors = [a for a in offering if wanted in (ANY_ADVISOR, str(a.id))]
         if not advisors and wanted != ANY_ADVISOR:
             invalid.append({"name": "advisor", "reason": "no active advisor of this topic"})
     if invalid:

@@ -65,15 +65,20 @@ class AdvisorCalendar:
         )
 
 
-def rules_for(ctype: ConsultationType) -> SlotRules:
-    """The type's rules; slots start every 30 minutes, or every duration if shorter."""
+def rules_for(ctype: ConsultationType, advisor: Advisor | None = None) -> SlotRules:
+    """The type's rules, made stricter by the advisor's own settings (never looser): the
+    longer buffer and notice, and their daily limit on top of the type's. Slots start
+    every 30 minutes, or every duration if shorter."""
+    own_buffer = timedelta(minutes=advisor.buffer_minutes if advisor else 0)
+    own_notice = timedelta(minutes=(advisor.minimum_notice_minutes or 0) if advisor else 0)
     return SlotRules(
         duration=ctype.duration,
-        buffer_before=ctype.buffer_before,
-        buffer_after=ctype.buffer_after,
-        minimum_notice=ctype.minimum_notice,
+        buffer_before=max(ctype.buffer_before, own_buffer),
+        buffer_after=max(ctype.buffer_after, own_buffer),
+        minimum_notice=max(ctype.minimum_notice, own_notice),
         horizon=ctype.horizon,
         max_per_day=ctype.max_per_day,
+        max_meetings_per_day=advisor.max_per_day if advisor else None,
         step=timedelta(minutes=min(ctype.duration_minutes, 30)),
     )
 
@@ -178,11 +183,12 @@ def free_slots_by_advisor(
     ignore_booking_id: int | None = None,
 ) -> dict[int, list[Slot]]:
     """Each advisor's free slots for ``ctype`` starting inside the window."""
-    rules = rules_for(ctype)
     calendars = load_calendars(advisors, ctype, window_start, window_end, now, ignore_booking_id)
     return {
-        advisor_id: calendar.free_slots(rules, now, window_start, window_end)
-        for advisor_id, calendar in calendars.items()
+        advisor.id: calendars[advisor.id].free_slots(
+            rules_for(ctype, advisor), now, window_start, window_end
+        )
+        for advisor in advisors
     }
 
 

@@ -33,7 +33,7 @@ class Choice:
     def advisors(self) -> list[Advisor]:
         if self.advisor is not None:
             return [self.advisor]
-        return self.topic.bookable_advisors
+        return self.topic.advisors_for(self.ctype)
 
     def params(self) -> dict[str, str]:
         return {
@@ -80,7 +80,7 @@ def read_choice(values) -> Choice:
     wanted = values.get("advisor", ANY_ADVISOR)
     if wanted == ANY_ADVISOR:
         return Choice(ctype, topic, None)
-    advisor = next((a for a in topic.bookable_advisors if str(a.id) == wanted), None)
+    advisor = next((a for a in topic.advisors_for(ctype) if str(a.id) == wanted), None)
     if advisor is None:
         abort(404)
     return Choice(ctype, topic, advisor)
@@ -119,7 +119,7 @@ def choose(offer: Offer, values) -> Choice | None:
         topic = next((t for t in offer.topics if _advises(t, wanted)), None)
     topic = topic or offer.topics[0]
     if wanted != ANY_ADVISOR:
-        advisor = next((a for a in topic.bookable_advisors if str(a.id) == wanted), None)
+        advisor = next((a for a in topic.advisors_for(ctype) if str(a.id) == wanted), None)
     return Choice(ctype, topic, advisor)
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import role_required
-from app.booking import bp, next_steps, service
+from app.booking import bp, history, next_steps, service
 from app.booking.access import booking_or_404
 from app.booking.availability import holds_time
 from app.booking.choice import Choice, asked_day, parse_start
@@ -106,7 +106,7 @@ def reschedule(uid: str):
             flash_invalid_time()
     form = ConfirmForm()
     if start is not None and form.validate_on_submit():
-        service.reschedule(booking, start, now)
+        service.reschedule(booking, start, now, actor=history.actor_of(current_user))
         db.session.commit()
         flash(_("Der Termin ist verschoben. Alle Beteiligten bekommen eine E-Mail."), "success")
         return _back_to(booking, token)
@@ -133,7 +133,7 @@ def cancel(uid: str):
     service.ensure_changeable(booking, utcnow())
     form = CancelForm()
     if form.validate_on_submit():
-        service.cancel(booking, form.reason.data or "")
+        service.cancel(booking, form.reason.data or "", actor=history.actor_of(current_user))
         db.session.commit()
         flash(_("Der Termin ist abgesagt. Alle Beteiligten bekommen eine E-Mail."), "success")
         return _back_to(booking, token)

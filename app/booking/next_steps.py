@@ -21,7 +21,9 @@ def picker_params(booking: Booking, same_advisor: bool = False) -> dict[str, str
     bookable = booking.topic.bookable_advisors
     if bookable:
         params["topic"] = booking.topic.slug
-        if same_advisor and booking.advisor in bookable:
+        if same_advisor and booking.advisor in booking.topic.advisors_for(
+            booking.consultation_type
+        ):
             params["advisor"] = str(booking.advisor_id)
     return params
 

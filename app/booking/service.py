@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
-from app.booking import freshness, guest_holds, notifications, reminders
-from app.booking.availability import free_slots_by_advisor, holds_time
+from app.booking import freshness, guest_holds, history, notifications, reminders
+from app.booking.availability import free_slots_by_advisor, holds_time, rules_for
 from app.booking.meeting import give_room
 from app.database import is_transient, lock_row
 from app.extensions import db
@@ -36,6 +36,7 @@ from app.models import (
     Topic,
     User,
 )
+from app.models.journal import BookingAction
 from app.models.types import utcnow
 
 GUEST_HOLD = timedelta(minutes=30)
@@ -164,15 +165,20 @@ def release_expired_holds(now: datetime | None = None, advisor_id: int | None = 
             lock_row(db.session(), Advisor, one)
             released += release_expired_holds(now, one)
         return released
-    result = db.session.execute(
+    expired = db.session.scalars(
+        sa.select(Booking.id).where(_expired(now), Booking.advisor_id == advisor_id)
+    ).all()
+    if not expired:
+        return 0
+    db.session.execute(
         sa.update(Booking)
-        .where(_expired(now), Booking.advisor_id == advisor_id)
+        .where(Booking.id.in_(expired))
         .values(status=BookingStatus.CANCELLED.value, cancelled_at=now, cancel_reason="expired")
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount:
-        freshness.bump_advisors(db.session(), [advisor_id])
-    return result.rowcount
+    history.record_expired(list(expired), now)
+    freshness.bump_advisors(db.session(), [advisor_id])
+    return len(expired)
 
 
 def _lock(booking: Booking, now: datetime) -> None:
@@ -196,10 +202,12 @@ def _store(booking: Booking) -> None:
 
 
 def _place(booking: Booking, ctype: ConsultationType, start: datetime) -> None:
+    """Start and end, and the time it blocks: the buffers of the type or the advisor."""
+    rules = rules_for(ctype, booking.advisor)
     booking.start = start
     booking.end = start + ctype.duration
-    booking.blocked_from = start - ctype.buffer_before
-    booking.blocked_until = booking.end + ctype.buffer_after
+    booking.blocked_from = start - rules.buffer_before
+    booking.blocked_until = booking.end + rules.buffer_after
 
 
 def book(
@@ -224,11 +232,11 @@ def book(
     if not ctype.active or (booker is None) == (guest is None):
         raise BookingError("invalid request")
     check_window(ctype, start, now)
-    if advisor is not None and topic not in advisor.topics:
+    if advisor is not None and (topic not in advisor.topics or not advisor.offers(ctype)):
         raise SlotUnavailable()
     if guest is not None:
         _check_guest_holds(guest.email, start, start + ctype.duration, now)
-    candidates = [advisor] if advisor else topic.bookable_advisors
+    candidates = [advisor] if advisor else topic.advisors_for(ctype)
     for candidate in free_candidates(candidates, ctype, start, now):
         try:
             with db.session.begin_nested():  # rolled back: the candidate's lock is released
@@ -242,6 +250,9 @@ def book(
             if not is_transient(error):
                 raise
             continue  # a conflict with another transaction: as good as taken
+        history.record(booking, BookingAction.CREATED, now, booker)
+        if booker is not None:
+            history.record(booking, BookingAction.CONFIRMED, now, booker)
         notifications.booked(booking)
         return booking
     raise SlotUnavailable()
@@ -318,6 +329,7 @@ def confirm_guest_booking(booking: Booking, now: datetime | None = None) -> Book
         raise HoldExpired()
     booking.hold_expires_at = None
     _confirm(booking, now)
+    history.record(booking, BookingAction.CONFIRMED, now)
     db.session.flush()
     notifications.confirmed(booking)
     return booking
@@ -337,8 +349,11 @@ def ensure_changeable(booking: Booking, now: datetime) -> None:
         raise NotChangeable()
 
 
-def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -> Booking:
-    """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up."""
+def reschedule(
+    booking: Booking, start: datetime, now: datetime | None = None, actor: User | None = None
+) -> Booking:
+    """Move a booking, keeping its identity (UID); the invite's SEQUENCE goes up.
+    ``actor`` is who moved it (None: a guest through their link)."""
     now = now or utcnow()
     check_window(booking.consultation_type, start, now)
     if booking.booked_by_id is None:  # a guest's, possibly pending: the address's limits too
@@ -352,13 +367,17 @@ def reschedule(booking: Booking, start: datetime, now: datetime | None = None) -
     _place(booking, booking.consultation_type, start)
     booking.sequence += 1
     reminders.schedule(booking, now)
+    history.record(booking, BookingAction.RESCHEDULED, now, actor, previous_start.isoformat())
     _store(booking)
     notifications.rescheduled(booking, previous_start)
     return booking
 
 
-def cancel(booking: Booking, reason: str, now: datetime | None = None) -> Booking:
-    """Cancel: the booking stays, with its status, time and reason; the slot is free again."""
+def cancel(
+    booking: Booking, reason: str, now: datetime | None = None, actor: User | None = None
+) -> Booking:
+    """Cancel: the booking stays, with its status, time and reason; the slot is free again.
+    ``actor`` is who cancelled (None: a guest through their link)."""
     now = now or utcnow()
     _lock(booking, now)
     ensure_changeable(booking, now)
@@ -367,6 +386,7 @@ def cancel(booking: Booking, reason: str, now: datetime | None = None) -> Bookin
     booking.cancel_reason = reason.strip()
     booking.sequence += 1
     booking.reminder_due_at = None
+    history.record(booking, BookingAction.CANCELLED, now, actor)
     db.session.flush()
     notifications.cancelled(booking)
     return booking

@@ -107,14 +107,17 @@ class SlotRules:
     horizon: timedelta = timedelta(days=60)
     max_per_day: int | None = None
     step: timedelta = timedelta(minutes=15)
+    # The advisor's own limit: meetings of any type a day (``max_per_day`` counts the type's).
+    max_meetings_per_day: int | None = None
 
     def __post_init__(self) -> None:
         if self.duration <= _ZERO or self.step <= _ZERO:
             raise ValueError(f"duration and step must be positive: {self!r}")
         if self.buffer_before < _ZERO or self.buffer_after < _ZERO:
             raise ValueError(f"buffers must not be negative: {self!r}")
-        if self.max_per_day is not None and self.max_per_day < 1:
-            raise ValueError(f"max_per_day must be at least 1, or None for no limit: {self!r}")
+        for limit in (self.max_per_day, self.max_meetings_per_day):
+            if limit is not None and limit < 1:
+                raise ValueError(f"daily limits must be at least 1, or None: {self!r}")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -160,6 +163,19 @@ def _hours_on(
         return [] if any(not o.hours for o in covering) else list(covering[-1].hours)
     weekday = day.weekday()
     return [(hours.start, hours.end) for hours in weekly if hours.weekday == weekday]
+
+
+def working_periods(
+    day: date,
+    zone: ZoneInfo,
+    weekly: Sequence[WeeklyHours],
+    overrides: Sequence[DayOverride] = (),
+) -> list[tuple[datetime, datetime]]:
+    """The instants (UTC) the advisor works on local ``day``, by rule 1 of ``free_slots``."""
+    return [
+        (_instant(day, start, zone, fold=0), _instant(day, end, zone, fold=1))
+        for start, end in _hours_on(day, weekly, overrides)
+    ]
 
 
 def _merge(ranges: list[tuple[datetime, datetime]]) -> tuple[list[datetime], list[datetime]]:
@@ -212,8 +228,9 @@ def free_slots(
     4. ``now + minimum_notice <= start <= now + horizon``.
     5. ``window_start <= start < window_end``.
     6. A local date with ``max_per_day`` or more bookings counting for it (by the booking's
-       local start date) offers nothing. ``None`` is no limit; below 1 is a ValueError
-       (SlotRules), as "offer nothing" is what an inactive consultation type is for.
+       local start date), or with ``max_meetings_per_day`` or more bookings of any kind,
+       offers nothing. ``None`` is no limit; below 1 is a ValueError (SlotRules), as "offer
+       nothing" is what an inactive consultation type is for.
     7. Sorted, unique slots in UTC; inputs are not modified. A naive datetime (here or in an
        Interval or Booked), or a non-positive duration or step (SlotRules), is a ValueError.
 
@@ -242,13 +259,16 @@ def free_slots(
     block_starts, block_ends = _merge(blocked)
 
     full_days: set[date] = set()
-    if rules.max_per_day is not None:
-        counts: dict[date, int] = {}
-        for b in near:
-            if b.counts_for_daily_max:
+    for daily_limit, counted in (
+        (rules.max_per_day, [b for b in near if b.counts_for_daily_max]),
+        (rules.max_meetings_per_day, near),
+    ):
+        if daily_limit is not None:
+            counts: dict[date, int] = {}
+            for b in counted:
                 day = b.start.astimezone(zone).date()
                 counts[day] = counts.get(day, 0) + 1
-        full_days = {day for day, count in counts.items() if count >= rules.max_per_day}
+            full_days |= {day for day, count in counts.items() if count >= daily_limit}
 
     found: set[datetime] = set()
     # A local date can come back (a clock going back across midnight), so periods of the dates
@@ -258,9 +278,8 @@ def free_slots(
     last_day = (limit - _TICK).astimezone(zone).date() + _ONE_DAY
     while day <= last_day:
         if day not in full_days:
-            for wall_start, wall_end in _hours_on(day, weekly, overrides):
-                start = _instant(day, wall_start, zone, fold=0)
-                last_start = min(_instant(day, wall_end, zone, fold=1) - duration, limit - _TICK)
+            for start, period_end in working_periods(day, zone, weekly, overrides):
+                last_start = min(period_end - duration, limit - _TICK)
                 if start < earliest:  # jump to the first grid point not before `earliest`
                     start += -((start - earliest) // step) * step
                 while start <= last_start:

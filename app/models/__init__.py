@@ -14,9 +14,11 @@ from app.models.booking import (
     ExternalCalendar,
     LocationKind,
     Topic,
+    advisor_declined_type,
     advisor_topic,
 )
 from app.models.canvas import Canvas, CanvasNote, CanvasTransition, CanvasVersion, ReviewComment
+from app.models.journal import BookingAction, BookingEvent, BookingNote
 from app.models.mail import OutboxMessage
 from app.models.users import Invitation, Organisation, OrganisationSize, Role, User
 
@@ -27,6 +29,9 @@ __all__ = [
     "AvailabilityException",
     "AvailabilityRule",
     "Booking",
+    "BookingAction",
+    "BookingEvent",
+    "BookingNote",
     "BookingStatus",
     "BusyBlock",
     "CalendarState",
@@ -45,5 +50,6 @@ __all__ = [
     "Role",
     "Topic",
     "User",
+    "advisor_declined_type",
     "advisor_topic",
 ]

@@ -6,10 +6,11 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from app.extensions import db
 from app.models.canvas import Canvas, CanvasVersion
+from app.models.journal import BookingEvent, BookingNote
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import Organisation, User
 
@@ -40,6 +41,10 @@ class Topic(db.Model):
         """Its advisors who can be booked (see ``Advisor.is_bookable``), in their order."""
         return [advisor for advisor in self.advisors if advisor.is_bookable]
 
+    def advisors_for(self, ctype: ConsultationType) -> list[Advisor]:
+        """Its bookable advisors who offer consultations of ``ctype``."""
+        return [advisor for advisor in self.bookable_advisors if advisor.offers(ctype)]
+
 
 class Advisor(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,10 +66,33 @@ class Advisor(db.Model):
     meeting_link: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # An admin lets this advisor review submitted canvases (admins always may).
     is_reviewer: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Personal booking settings, each only ever stricter than a consultation type's own
+    # (``app.booking.availability.rules_for``): minutes kept free before and after each
+    # meeting, the shortest notice (None: the type's), the most meetings a day of any type
+    # (None: no limit of their own).
+    buffer_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    minimum_notice_minutes: Mapped[int | None] = mapped_column()
+    max_per_day: Mapped[int | None] = mapped_column()
+    # The federal state (ISO 3166-2 subdivision, e.g. "NW") whose public holidays they add.
+    holiday_region: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
 
     user: Mapped[User] = relationship()
     topics: Mapped[list[Topic]] = relationship(
         secondary=advisor_topic, back_populates="advisors", order_by=Topic.position
+    )
+    # Types this advisor does not offer (a new type is offered by everyone until they opt
+    # out). Loaded with the advisors in one query, as the picker asks for every advisor.
+    declined_types: Mapped[list[ConsultationType]] = relationship(
+        secondary=lambda: advisor_declined_type, lazy="selectin"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("buffer_minutes BETWEEN 0 AND 240", name="buffer"),
+        sa.CheckConstraint(
+            "minimum_notice_minutes IS NULL OR minimum_notice_minutes >= 0",
+            name="notice",
+        ),
+        sa.CheckConstraint("max_per_day IS NULL OR max_per_day >= 1", name="max_per_day"),
     )
 
     def __repr__(self) -> str:
@@ -77,8 +105,12 @@ class Advisor(db.Model):
 
     @property
     def is_bookable(self) -> bool:
-        """Offered for booking: the advisor profile and the person's account are active."""
-        return self.active and self.user.active
+        """Offered for booking: the profile and the person's account are active, and there
+        are weekly hours (an advisor without any could never be given a time)."""
+        return self.active and self.user.active and self.has_hours
+
+    def offers(self, ctype: ConsultationType) -> bool:
+        return all(declined.id != ctype.id for declined in self.declined_types)
 
 
 class AdvisorPhoto(db.Model):
@@ -199,6 +231,24 @@ class AvailabilityException(db.Model):
     )
 
 
+# Read with every advisor (one EXISTS in the same statement), so listing who can be booked
+# costs no query per advisor. Fresh after a commit, like every loaded attribute.
+Advisor.has_hours = column_property(
+    sa.exists().where(AvailabilityRule.advisor_id == Advisor.id).correlate_except(AvailabilityRule)
+)
+
+advisor_declined_type = sa.Table(
+    "advisor_declined_type",
+    db.metadata,
+    sa.Column("advisor_id", sa.ForeignKey("advisor.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "consultation_type_id",
+        sa.ForeignKey("consultation_type.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+
 class BusyBlock(db.Model):
     """Time the advisor is busy elsewhere, e.g. imported from their own calendar."""
 
@@ -272,7 +322,6 @@ class Booking(db.Model):
     canvas_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("canvas_version.id", ondelete="SET NULL")
     )
-    advisor_notes: Mapped[str] = mapped_column(sa.Text, default="")
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     locale: Mapped[str] = mapped_column(sa.String(5), default="de")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Berlin")
@@ -288,6 +337,14 @@ class Booking(db.Model):
     organisation: Mapped[Organisation | None] = relationship()
     canvas: Mapped[Canvas | None] = relationship()
     canvas_version: Mapped[CanvasVersion | None] = relationship()
+    history: Mapped[list[BookingEvent]] = relationship(
+        back_populates="booking", order_by=(BookingEvent.at, BookingEvent.id), passive_deletes=True
+    )
+    notes: Mapped[list[BookingNote]] = relationship(
+        back_populates="booking",
+        order_by=(BookingNote.created_at, BookingNote.id),
+        passive_deletes=True,
+    )
 
     __table_args__ = (
         sa.CheckConstraint('start < "end"', name="period"),
