@@ -107,6 +107,7 @@ DATE_PATTERNS = {
         "weekday_long": "EEEE",
         "date": "EEEE, d. MMMM y",
         "short_date": "d. MMM y",
+        "short_day": "EEE, d. MMM",
         "time": "HH:mm",
     },
     "en": {
@@ -116,6 +117,7 @@ DATE_PATTERNS = {
         "weekday_long": "EEEE",
         "date": "EEEE, d MMMM y",
         "short_date": "d MMM y",
+        "short_day": "EEE, d MMM",
         "time": "HH:mm",
     },
 }

@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 from collections import Counter
-from datetime import timedelta
+from datetime import time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from app import tokens
 from app.extensions import db
-from app.models import Advisor, Booking, Role, Topic, User
+from app.models import Advisor, AvailabilityRule, Booking, Role, Topic, User
 from tests.booking_support import GUEST, at, book, fetch, monday_in, user_of
 from tests.conftest import needs_service
 

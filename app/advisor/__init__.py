@@ -1,8 +1,13 @@
-"""The advisor workspace (``/berater``): for now the Kalender page — the subscription feed,
-a fixed video link and the import of busy times from the advisor's own calendar."""
+"""The advisor workspace (``/berater``): agenda, weekly hours, absences, booking rules,
+the calendar connections (feed, busy-time import, video link) and each booking's details
+with private notes and the outcome."""
 
 from flask import Blueprint
 
 bp = Blueprint("advisor", __name__)
 
-from app.advisor import routes  # noqa: E402,F401
+from app.advisor import preview_routes, routes, workspace  # noqa: E402
+
+bp.add_app_template_global(workspace.sections, "workspace_sections")
+
+__all__ = ["bp", "preview_routes", "routes"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from app.advisor import bp, service
 from app.advisor.forms import ImportForm, MeetingLinkForm
+from app.advisor.workspace import current_advisor
 from app.auth.access import role_required
 from app.calendar.fetch import normalise_url
 from app.extensions import db
@@ -21,13 +21,6 @@ from app.models.types import utcnow
 from app.web import external_url, form_status, render, wants_fragment
 
 PAGE = "advisor/calendar.html"
-
-
-def _advisor() -> Advisor:
-    advisor = Advisor.of_user(current_user)
-    if advisor is None:  # an advisor account without a profile yet
-        abort(404)
-    return advisor
 
 
 def feed_urls(advisor: Advisor) -> tuple[str, str] | None:
@@ -74,14 +67,14 @@ def _done(advisor: Advisor, block: str):
 @role_required(Role.ADVISOR)
 def calendar():
     """The page; it reads only (the feed is set up by a POST, see ``new_feed``)."""
-    return _page(_advisor())
+    return _page(current_advisor())
 
 
 @bp.post("/kalender/feed")
 @role_required(Role.ADVISOR)
 def new_feed():
     """Set up the feed, or replace its address: the old one stops working at once."""
-    advisor = _advisor()
+    advisor = current_advisor()
     replaced = advisor.feed_token is not None
     service.new_feed_token(advisor)
     if replaced:
@@ -101,7 +94,7 @@ def new_feed():
 @role_required(Role.ADVISOR)
 def meeting_link():
     """Save (or clear) the fixed video link."""
-    advisor = _advisor()
+    advisor = current_advisor()
     form = MeetingLinkForm()
     if not form.validate_on_submit():
         return _page(advisor, "meeting_form", form_status(form), meeting_form=form)
@@ -119,7 +112,7 @@ def meeting_link():
 @role_required(Role.ADVISOR)
 def connect():
     """Store the address of the advisor's own calendar; the worker fetches it at once."""
-    advisor = _advisor()
+    advisor = current_advisor()
     form = ImportForm()
     if not form.validate_on_submit():
         return _page(advisor, "import", form_status(form), import_form=form)
@@ -133,7 +126,7 @@ def connect():
 @role_required(Role.ADVISOR)
 def fetch_now():
     """Ask the worker to fetch the calendar now rather than at its next round."""
-    advisor = _advisor()
+    advisor = current_advisor()
     if service.request_fetch(advisor, utcnow()) is None:
         abort(404)
     return _done(advisor, "import")
@@ -143,7 +136,7 @@ def fetch_now():
 @role_required(Role.ADVISOR)
 def disconnect():
     """Remove the connection and the imported busy times; the times are bookable again."""
-    advisor = _advisor()
+    advisor = current_advisor()
     if service.disconnect_calendar(advisor):
         flash(
             _("Die Verbindung ist entfernt. Die übernommenen belegten Zeiten sind gelöscht."),
@@ -156,7 +149,7 @@ def disconnect():
 @role_required(Role.ADVISOR)
 def import_status():
     """The import's status, polled by the page while a fetch is pending."""
-    advisor = _advisor()
+    advisor = current_advisor()
     if not wants_fragment():
         return redirect(url_for("advisor.calendar"))
     if service.external_calendar(advisor) is None:  # removed meanwhile, e.g. in another tab

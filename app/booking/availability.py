@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -91,6 +91,40 @@ def holds_time(now: datetime):
     )
 
 
+def add_hours(calendars: dict[int, AdvisorCalendar], first_day: date, last_day: date) -> None:
+    """Fill in the weekly hours of the ``calendars``' advisors and their exceptions that
+    touch the local dates ``first_day``..``last_day``: two queries for any number."""
+    ids = list(calendars)
+    for rule in db.session.scalars(
+        sa.select(AvailabilityRule).where(AvailabilityRule.advisor_id.in_(ids))
+    ):
+        calendars[rule.advisor_id].weekly.append(
+            WeeklyHours(rule.weekday, rule.start_time, rule.end_time)
+        )
+
+    # Special hours for the same dates are one override with several periods. A day off stays
+    # an override of its own: free_slots lets it win over any hours for its dates (rule 1).
+    grouped: dict[tuple, list] = defaultdict(list)
+    for exception in db.session.scalars(
+        sa.select(AvailabilityException)
+        .where(
+            AvailabilityException.advisor_id.in_(ids),
+            AvailabilityException.last_day >= first_day,
+            AvailabilityException.first_day <= last_day,
+        )
+        .order_by(AvailabilityException.id)
+    ):
+        if exception.start_time and exception.end_time:
+            key = (exception.advisor_id, exception.first_day, exception.last_day)
+            grouped[key].append((exception.start_time, exception.end_time))
+        else:
+            calendars[exception.advisor_id].overrides.append(
+                DayOverride(exception.first_day, exception.last_day)
+            )
+    for (advisor_id, first, last), hours in grouped.items():
+        calendars[advisor_id].overrides.append(DayOverride(first, last, tuple(hours)))
+
+
 def load_calendars(
     advisors: list[Advisor],
     ctype: ConsultationType,
@@ -106,34 +140,7 @@ def load_calendars(
         return calendars
     low, high = window_start - MARGIN, window_end + MARGIN
 
-    for rule in db.session.scalars(
-        sa.select(AvailabilityRule).where(AvailabilityRule.advisor_id.in_(ids))
-    ):
-        calendars[rule.advisor_id].weekly.append(
-            WeeklyHours(rule.weekday, rule.start_time, rule.end_time)
-        )
-
-    # Special hours for the same dates are one override with several periods. A day off stays
-    # an override of its own: free_slots lets it win over any hours for its dates (rule 1).
-    grouped: dict[tuple, list] = defaultdict(list)
-    for exception in db.session.scalars(
-        sa.select(AvailabilityException)
-        .where(
-            AvailabilityException.advisor_id.in_(ids),
-            AvailabilityException.last_day >= low.date(),
-            AvailabilityException.first_day <= high.date(),
-        )
-        .order_by(AvailabilityException.id)
-    ):
-        if exception.start_time and exception.end_time:
-            key = (exception.advisor_id, exception.first_day, exception.last_day)
-            grouped[key].append((exception.start_time, exception.end_time))
-        else:
-            calendars[exception.advisor_id].overrides.append(
-                DayOverride(exception.first_day, exception.last_day)
-            )
-    for (advisor_id, first_day, last_day), hours in grouped.items():
-        calendars[advisor_id].overrides.append(DayOverride(first_day, last_day, tuple(hours)))
+    add_hours(calendars, low.date(), high.date())
 
     for block in db.session.scalars(
         sa.select(BusyBlock).where(
