@@ -142,7 +142,11 @@ def test_home_page_queries_do_not_grow_with_advisors(app, client, runner, count_
         for number in range(10):
             user = User(email=f"berater{number}@hub.example", name=f"B {number}",
                         role=Role.ADVISOR.value, password_hash="x")  # fmt: skip
-            db.session.add(Advisor(user=user, topics=[topic]))
+            advisor = Advisor(user=user, topics=[topic])
+            db.session.add(advisor)
+            db.session.flush()  # only advisors with hours are offered
+            db.session.add(AvailabilityRule(advisor_id=advisor.id, weekday=0,
+                                            start_time=time(9), end_time=time(12)))  # fmt: skip
         db.session.commit()
     with count_queries() as many:
         page = client.get("/").get_data(as_text=True)
