@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.database import begin_write
 from app.demo_canvases import seed_canvases
+from app.demo_workspace import seed_workspace
 from app.extensions import db
 from app.models import (
     Advisor,
@@ -19,6 +20,7 @@ from app.models import (
     AvailabilityRule,
     ConsultationType,
     Organisation,
+    OutboxMessage,
     Role,
     Topic,
     User,
@@ -137,6 +139,7 @@ def seed() -> int:
     """Create what is missing; return how many records were new."""
     # The canvases' services lock rows; on SQLite that needs a writer from the start.
     begin_write(db.session())
+    queued_before = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id))) or 0
     created = 0
     topics: dict[str, Topic] = {topic.slug: topic for topic in db.session.scalars(sa.select(Topic))}
     for position, (slug, name_de, name_en, text_de, text_en) in enumerate(TOPICS):
@@ -205,4 +208,7 @@ def seed() -> int:
             _, new = _user(email, name, Role.CLIENT, organisation)
             created += new
     db.session.flush()
-    return created + seed_canvases()
+    created += seed_canvases() + seed_workspace()
+    # The services mail every step; the demo's made-up bookings and reviews are news to nobody.
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id > queued_before))
+    return created

@@ -151,3 +151,30 @@ def test_purge_expired_releases_stale_guest_holds(app, runner, world):
         db.session.commit()
     assert "1 expired holds released." in runner.invoke(args=["purge-expired"]).output
     assert fetch(app, held).status == "cancelled"
+
+
+def test_seed_demo_gives_the_demo_advisor_a_working_fortnight(app, runner):
+    """Upcoming meetings, a guest's unconfirmed request, one past meeting waiting for its
+    outcome and one closed with a private note — and not one mail about made-up bookings."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    now = datetime.now(UTC)
+    with app.app_context():
+        advisor = Advisor.of_user(User.by_email("katharina.brandt@industryhub.example"))
+        bookings = db.session.scalars(
+            sa.select(Booking).where(Booking.advisor_id == advisor.id)
+        ).all()
+        upcoming = [b for b in bookings if b.start > now]
+        assert sum(b.status == "confirmed" for b in upcoming) >= 3
+        assert [b.guest_name for b in upcoming if b.status == "pending"] == ["Lena Vogt"]
+        past = {b.status: b for b in bookings if b.end < now}
+        assert set(past) == {"confirmed", "completed"}
+        assert "Pilotkunde" in past["completed"].notes[0].body
+        assert [e.action for e in past["completed"].history] == [
+            "created",
+            "confirmed",
+            "completed",
+        ]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    before = counts(app)["Booking"]
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert counts(app)["Booking"] == before
