@@ -8,6 +8,7 @@ bp = Blueprint("advisor", __name__)
 
 from app.advisor import booking_routes, preview_routes, routes, workspace  # noqa: E402, F401
 from app.advisor import exception_routes  # noqa: E402, F401
+from app.advisor import hours_routes, settings  # noqa: E402, F401
 
 bp.add_app_template_global(workspace.sections, "workspace_sections")
 
