@@ -13,10 +13,11 @@ from app.booking import history
 from app.extensions import db
 from app.models import Booking, BookingAction, BookingNote, Role, User
 from app.models.types import utcnow
-from tests.booking_support import GUEST, at, book, monday_in, reschedule, user_of, writing
+from tests.booking_support import GUEST, at, book, monday_in, reschedule, user_of
 from tests.canvas_support import SCRIPT, make_canvas
 from tests.conftest import HX
 from tests.test_feed import feed_token, insert
+from tests.test_html import audit, nu_errors
 
 SECRET = "Vertraulich: Budget nur 5.000 Euro, Chef skeptisch"
 
@@ -162,8 +163,6 @@ def test_history_names_who_acted_and_the_previous_time_of_a_move(app, client, wo
 
 
 def test_an_attached_canvas_is_shown_with_its_review_state_and_readable(app, client, world, brandt):
-    with writing(app):
-        pass
     canvas_id = make_canvas(app, world.client, title="Digitaler Kundenservice")
     booking_id = upcoming_booking(app, world)
     with app.app_context():
@@ -272,7 +271,7 @@ def test_an_advisor_edits_their_own_note(app, client, world, brandt):
     assert "<html" not in form
     assert "Änderung speichern" in form
     assert "Alt</textarea>" in form
-    response = client.submit(page_of(booking_id) + f"/notizen/{note_id}", {"body": "Neu"})
+    response = client.submit(page_of(booking_id) + f"/notizen/{note_id}", {"edit-body": "Neu"})
     assert response.status_code == 302
     assert notes_of(app, booking_id) == ["Neu"]
     assert "bearbeitet" in client.get(page_of(booking_id)).get_data(as_text=True)
@@ -281,7 +280,9 @@ def test_an_advisor_edits_their_own_note(app, client, world, brandt):
 def test_an_edit_with_bad_text_keeps_the_note_and_shows_the_error(app, client, world, brandt):
     booking_id = upcoming_booking(app, world)
     note_id = add_note(app, booking_id, brandt, "Alt")
-    response = client.submit(page_of(booking_id) + f"/notizen/{note_id}", {"body": ""}, headers=HX)
+    response = client.submit(
+        page_of(booking_id) + f"/notizen/{note_id}", {"edit-body": ""}, headers=HX
+    )
     assert response.status_code == 422
     assert "Bitte schreiben Sie etwas in die Notiz." in response.get_data(as_text=True)
     assert notes_of(app, booking_id) == ["Alt"]
@@ -301,7 +302,7 @@ def test_the_advisor_may_neither_edit_nor_delete_an_admin_s_note(app, client, ma
     note_id = add_note(app, booking_id, make.user(role=Role.ADMIN), "Vom Team")
     url = page_of(booking_id) + f"/notizen/{note_id}"
     assert client.get(page_of(booking_id) + f"?notiz={note_id}").status_code == 403
-    assert client.submit(url, {"body": "Übernommen"}).status_code == 403
+    assert client.submit(url, {"edit-body": "Übernommen"}).status_code == 403
     assert client.submit(url + "/loeschen").status_code == 403
     assert notes_of(app, booking_id) == ["Vom Team"]
 
@@ -311,7 +312,7 @@ def test_admins_delete_anyone_s_note_but_edit_only_their_own(app, client, auth, 
     note_id = add_note(app, booking_id, user_of(app, world.brandt))
     auth.login(make.user(role=Role.ADMIN).email)
     url = page_of(booking_id) + f"/notizen/{note_id}"
-    assert client.submit(url, {"body": "Umgeschrieben"}).status_code == 403
+    assert client.submit(url, {"edit-body": "Umgeschrieben"}).status_code == 403
     assert client.submit(url + "/loeschen").status_code == 302
     assert notes_of(app, booking_id) == []
 
@@ -321,7 +322,9 @@ def test_a_note_of_another_booking_is_404(app, client, world, brandt):
     other = book(app, world, at(monday_in(2), "10:00"), advisor="becker")
     note_id = add_note(app, other, user_of(app, world.becker), "Fremd")
     assert client.submit(page_of(mine) + f"/notizen/{note_id}/loeschen").status_code == 404
-    assert client.submit(page_of(mine) + f"/notizen/{note_id}", {"body": "x"}).status_code == 404
+    assert (
+        client.submit(page_of(mine) + f"/notizen/{note_id}", {"edit-body": "x"}).status_code == 404
+    )
     assert notes_of(app, other) == ["Fremd"]
 
 
@@ -352,3 +355,59 @@ def test_notes_never_reach_the_company_mails_or_the_feed(app, client, auth, worl
         part for m in messages for part in (m.subject, m.body_text, m.body_html, m.ics_body or "")
     ]:
         assert "Vertraulich" not in text
+
+
+def test_the_company_s_booking_page_links_staff_to_the_workspace(app, client, auth, world):
+    booking_id = upcoming_booking(app, world)
+    with app.app_context():
+        uid = db.session.get(Booking, booking_id).uid
+    link = f'href="{page_of(booking_id)}"'
+    auth.login(world.client.email)
+    assert link not in client.get(f"/beratung/termin/{uid}").get_data(as_text=True)
+    auth.logout()
+    auth.login(user_of(app, world.brandt).email)
+    html = client.get(f"/beratung/termin/{uid}").get_data(as_text=True)
+    assert link in html and "Im Arbeitsplatz öffnen" in html
+
+
+def page_states(app, client, make, world, brandt):
+    """The page of an upcoming booking with a canvas, notes (one being edited, with an
+    error), a past one waiting for its outcome (with an error), and a closed one."""
+    canvas_id = make_canvas(app, world.client)
+    upcoming = upcoming_booking(app, world)
+    with app.app_context():
+        db.session.get(Booking, upcoming).canvas_id = canvas_id
+        db.session.commit()
+    mine = add_note(app, upcoming, brandt, "Meine Notiz")
+    add_note(app, upcoming, make.user(role=Role.ADMIN), "Vom Team")
+    yield "upcoming", client.get(page_of(upcoming))
+    yield "editing", client.get(page_of(upcoming) + f"?notiz={mine}")
+    yield "bad edit", client.submit(page_of(upcoming) + f"/notizen/{mine}", {"edit-body": ""})
+    yield "bad note", client.submit(page_of(upcoming) + "/notizen", {"body": ""})
+    past = past_booking(app, world)
+    yield "past", client.get(page_of(past))
+    yield (
+        "bad outcome",
+        client.submit(page_of(past) + "/ergebnis", {"outcome": "no_show", "next_steps": "x"}),
+    )
+    client.submit(page_of(past) + "/ergebnis", {"outcome": "completed"})
+    yield "completed", client.get(page_of(past))
+    yield "closed", client.get(page_of(past_booking(app, world, days_ago=30, status="no_show")))
+
+
+def test_the_page_keeps_the_markup_rules(app, client, make, world, brandt):
+    for state, response in page_states(app, client, make, world, brandt):
+        found = audit(response.get_data(as_text=True))
+        assert [name for name, count in found.ids.items() if count > 1] == [], state
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
+        assert found.htmx_without_target == [] and found.inline == [], state
+
+
+def test_the_page_passes_the_nu_html_checker(app, client, make, world, brandt, tmp_path):
+    files = []
+    for state, response in page_states(app, client, make, world, brandt):
+        page = tmp_path / f"{state.replace(' ', '-')}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)

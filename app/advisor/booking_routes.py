@@ -28,6 +28,8 @@ PAGE = "advisor/booking.html"
 STAFF = (Role.ADVISOR, Role.ADMIN)
 # The outcome section, with the status badge and the history it changed.
 OUTCOME_DONE = "outcome_done"
+# The form editing a note sits beside the one adding a note: its fields need other ids.
+EDIT = "edit"
 
 # Everything the page shows, in a fixed number of queries however long the history is.
 _PAGE_LOAD = (
@@ -98,7 +100,7 @@ def booking(booking_id: int):
     note = _note(booking, note_id)
     if not bookings.may_edit(note, current_user):
         abort(403)
-    form = NoteForm(formdata=None, body=note.body)
+    form = NoteForm(formdata=None, body=note.body, prefix=EDIT)
     return _page(booking, "notes", editing=note.id, edit_form=form)
 
 
@@ -123,7 +125,7 @@ def edit_note(booking_id: int, note_id: int):
     note = _note(booking, note_id)
     if not bookings.may_edit(note, current_user):
         abort(403)
-    form = NoteForm()
+    form = NoteForm(prefix=EDIT)
     if not form.validate_on_submit():
         return _page(booking, "notes", form_status(form), editing=note.id, edit_form=form)
     bookings.edit_note(note, form.body.data, utcnow())
