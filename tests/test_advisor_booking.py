@@ -75,7 +75,9 @@ def test_the_booking_s_advisor_opens_it(app, client, world, brandt):
     booking_id = upcoming_booking(app, world)
     response = client.get(page_of(booking_id))
     assert response.status_code == 200
-    assert "Private Notizen" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Private Notizen" in html
+    assert 'href="/berater/kalender"' in html  # the workspace's sections
 
 
 def test_another_advisor_gets_404(app, client, auth, world):
@@ -411,3 +413,9 @@ def test_the_page_passes_the_nu_html_checker(app, client, make, world, brandt, t
         files.append(str(page))
     errors = nu_errors(files)
     assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+
+
+def test_admins_see_no_workspace_sections_of_their_own(app, client, auth, make, world):
+    booking_id = upcoming_booking(app, world)
+    auth.login(make.user(role=Role.ADMIN).email)
+    assert 'href="/berater/kalender"' not in client.get(page_of(booking_id)).get_data(as_text=True)
