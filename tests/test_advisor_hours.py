@@ -165,6 +165,7 @@ def test_overlaps_come_back_inline_and_nothing_is_saved(app, client, brandt, hx)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Überschneidet sich" in html and 'aria-invalid="true"' in html
+    assert "Nichts gespeichert" in html
     assert 'value="07:15"' in html and 'value="09:45"' in html  # the rest is kept
     assert ("<html" in html) is not hx
     assert rules_of(app, brandt) == UNCHANGED
