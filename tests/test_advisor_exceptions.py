@@ -135,10 +135,18 @@ def test_a_vacation_without_javascript_redirects_and_is_listed(app, client, bran
     assert response.status_code == 302 and response.headers["Location"] == PAGE
     html = client.get(PAGE).get_data(as_text=True)
     assert "Die Abwesenheit ist eingetragen." in html
-    assert f'datetime="{first.isoformat()}"' in html and "(5 Tage)" in html
+    assert f'datetime="{first.isoformat()}"' in html and "5 Tage" in html
     assert [(r.first_day, r.last_day, r.start_time, r.reason) for r in rows(app, brandt)] == [
         (first, first + timedelta(days=4), None, "Urlaub")
     ]
+
+
+def test_a_form_posted_twice_adds_the_days_once(app, client, brandt):
+    first = monday_in(3)
+    client.submit(ABSENCE, absence(first, first + timedelta(days=4)))
+    client.submit(ABSENCE, absence(first + timedelta(days=1), first + timedelta(days=2)))
+    assert "schon als frei eingetragen" in client.get(PAGE).get_data(as_text=True)
+    assert len(rows(app, brandt)) == 1
 
 
 def test_an_empty_last_day_means_one_day(app, client, brandt):

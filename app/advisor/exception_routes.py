@@ -100,8 +100,14 @@ def add_absence():
     form = AbsenceForm(today=_today(advisor))
     if not form.validate_on_submit():
         return _page(advisor, "absence_form", form_status(form), absence_form=form)
-    absences.add_absence(advisor, form.first_day.data, form.last, form.reason.data or "")
-    flash(_("Die Abwesenheit ist eingetragen. An diesen Tagen kann niemand Sie buchen."), "success")
+    if absences.is_off(advisor, form.first_day.data, form.last):
+        flash(_("Diese Tage sind schon als frei eingetragen."), "success")
+    else:
+        absences.add_absence(advisor, form.first_day.data, form.last, form.reason.data or "")
+        flash(
+            _("Die Abwesenheit ist eingetragen. An diesen Tagen kann niemand Sie buchen."),
+            "success",
+        )
     return _saved(advisor)
 
 

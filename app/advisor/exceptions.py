@@ -113,6 +113,23 @@ def upcoming(advisor: Advisor, today: date) -> list[Entry]:
     return entries
 
 
+def is_off(advisor: Advisor, first: date, last: date) -> bool:
+    """Whether one day off already covers all of ``first``..``last`` (a form posted twice,
+    a holiday inside a vacation): adding it again would change nothing."""
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    AvailabilityException.advisor_id == advisor.id,
+                    AvailabilityException.start_time.is_(None),
+                    AvailabilityException.first_day <= first,
+                    AvailabilityException.last_day >= last,
+                )
+            )
+        )
+    )
+
+
 def add_absence(advisor: Advisor, first: date, last: date, reason: str) -> AvailabilityException:
     """A day off (or several): no bookable time on ``first``..``last``."""
     row = AvailabilityException(
