@@ -5,6 +5,7 @@ shown by the public picker at once; the advisor's zone on the same page."""
 from __future__ import annotations
 
 import re
+import threading
 from datetime import time
 
 import pytest
@@ -15,7 +16,8 @@ from app.advisor.hours_forms import draft_of, edit, parsed, read_draft
 from app.extensions import db
 from app.models import Advisor, AvailabilityRule, Booking
 from tests.booking_support import at, book, monday_in, user_of
-from tests.conftest import HX
+from tests.conftest import HX, PASSWORD
+from tests.test_booking_concurrency import racing_app
 from tests.test_booking_freshness import picker_url, slot, warm
 from tests.test_html import audit, nu_errors
 
@@ -295,3 +297,35 @@ def test_the_page_passes_the_nu_html_checker(client, brandt, tmp_path):
         files.append(str(page))
     errors = nu_errors(files)
     assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+
+
+def test_simultaneous_saves_leave_one_whole_week(app, world, database_url):
+    """Ten saves of different weeks at once: the week is one of them, never a mix (each
+    save locks the advisor before it deletes, so a later one deletes the earlier's rows)."""
+    racing = racing_app(database_url, 10)
+    email = user_of(app, world.brandt).email
+    clients = []
+    for _ in range(10):
+        client = racing.test_client()
+        client.submit("/konto/anmelden", {"email": email, "password": PASSWORD})
+        clients.append((client, client.csrf_token()))
+    ready = threading.Barrier(len(clients))
+    statuses: list[int] = []
+
+    def save(number: int) -> None:
+        client, token = clients[number]
+        data = week_form({0: [(f"{8 + number:02d}:00", f"{9 + number:02d}:00")]})
+        ready.wait(timeout=30)
+        statuses.append(client.post(PAGE, data={**data, "csrf_token": token}).status_code)
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(len(clients))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    with racing.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    assert statuses == [302] * 10
+    week = rules_of(app, world.brandt)
+    assert list(week) == [0] and len(week[0]) == 1, week

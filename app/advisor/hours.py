@@ -87,9 +87,11 @@ def replace_week(advisor: Advisor, week: Week) -> None:
     errors = week_errors(week)
     if errors:
         raise InvalidWeek(errors)
-    # A bulk delete bypasses the ORM's flush hook: bump the calendar version ourselves.
-    db.session.execute(sa.delete(AvailabilityRule).where(AvailabilityRule.advisor_id == advisor.id))
+    # A bulk delete bypasses the ORM's flush hook: bump the calendar version ourselves, and
+    # first, as that update locks the advisor's row: a second save of the same week waits
+    # here and then deletes this one's rows, instead of adding its ranges to them.
     freshness.bump_advisors(db.session, [advisor.id])
+    db.session.execute(sa.delete(AvailabilityRule).where(AvailabilityRule.advisor_id == advisor.id))
     db.session.add_all(
         AvailabilityRule(advisor_id=advisor.id, weekday=day, start_time=start, end_time=end)
         for day, ranges in sorted(week.items())
