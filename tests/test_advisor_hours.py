@@ -281,7 +281,12 @@ def page_states(client):
     yield "draft", client.submit(PAGE, week_form({}, action="suggest"))
 
 
-def test_the_page_keeps_the_markup_rules(client, brandt):
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_page_keeps_the_markup_rules(app, client, brandt, lang):
+    if lang == "en":
+        with app.app_context():
+            db.session.get(Advisor, brandt.id).user.locale = "en"
+            db.session.commit()
     for state, response in page_states(client):
         found = audit(response.get_data(as_text=True))
         assert [name for name, count in found.ids.items() if count > 1] == [], state

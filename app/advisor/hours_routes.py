@@ -90,6 +90,7 @@ def save_hours():
     if not wants_fragment():
         return redirect(url_for("advisor.hours"))
     saved = HoursForm(formdata=None, timezone=advisor.timezone)
-    response = _page(advisor, saved, draft_of(hours.week_of(advisor)))
+    # The swap replaces the button that was pressed: keep the keyboard on the new one.
+    response = _page(advisor, saved, draft_of(hours.week_of(advisor)), focus="save")
     response.headers["HX-Trigger"] = "calendar-changed"
     return response

@@ -57,18 +57,16 @@ def _notice_hours(minutes: int | None) -> int | None:
 
 
 def _page(advisor: Advisor, form: SettingsForm, status: int = 200):
-    types = active_types()
     return render(
         PAGE,
         block="rules",
         status=status,
         advisor=advisor,
         form=form,
-        types=types,
+        types=active_types(),
         topics=all_topics(),
         offered=set(form.offered.data or []),
         chosen_topics=set(form.topics.data or []),
-        strictest_notice=max((t.minimum_notice_minutes for t in types), default=0),
         preview=preview.build(advisor, utcnow()),
     )
 
