@@ -310,6 +310,15 @@ def test_the_holiday_preview_lists_the_states_holidays(client, brandt):
     assert berlin.lstrip().startswith('<div id="holidays"') and "Fronleichnam" not in berlin
 
 
+def test_holidays_already_behind_us_are_only_counted(client, brandt):
+    behind = [day for day, _ in holidays_of("NW", TODAY.year) if day < TODAY]
+    html = client.get(f"{PAGE}?region=NW&year={TODAY.year}").get_data(as_text=True)
+    for day in behind:
+        assert f'datetime="{day.isoformat()}"' not in html
+    if behind:
+        assert f"{len(behind)} Feiertag" in html and "schon vorbei" in html
+
+
 def test_holiday_names_follow_the_ui_language(app, client, brandt):
     with app.app_context():
         db.session.get(Advisor, brandt.id).user.locale = "en"
@@ -374,6 +383,19 @@ def test_a_holiday_vanishes_from_the_public_picker_at_once(
     assert free in warm(htmx_client, count_queries, url)
     client.submit(HOLIDAYS, {"region": "NW", "year": holiday.year})
     assert free not in htmx_client.get(url).get_data(as_text=True)
+
+
+def test_the_page_makes_the_same_queries_for_one_entry_or_many(app, client, brandt, count_queries):
+    client.submit(ABSENCE, absence(monday_in(3)))
+    with count_queries() as one:
+        client.get(PAGE)
+    for week in range(4, 12):
+        client.submit(ABSENCE, absence(monday_in(week)))
+        client.submit(SPECIAL, special(monday_in(week) + timedelta(days=1), ("09:00", "10:00")))
+    with count_queries() as many:
+        html = client.get(PAGE).get_data(as_text=True)
+    assert html.count('<li class="absence-card') == 17
+    assert len(many) == len(one)
 
 
 # ------------------------------------------------------------------------- markup

@@ -45,7 +45,7 @@ def _page(advisor: Advisor, block: str = "content", status: int = 200, **forms):
             today=today,
             meta={"csrf": False},
         )
-        if request.args:
+        if "region" in request.args:
             holiday_form.validate()
     plan = None
     if holiday_form.region.data in REGIONS and not holiday_form.errors:
