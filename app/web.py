@@ -22,12 +22,18 @@ def wants_fragment() -> bool:
     return bool(hx) and not hx.boosted and not hx.history_restore_request
 
 
-def render(template: str, block: str = "content", status: int = 200, **context) -> Response:
-    """Render ``template`` whole, or only ``block`` (and the alerts) for an HTMX swap."""
+def render(
+    template: str, block: str = "content", status: int = 200, alerts: bool = True, **context
+) -> Response:
+    """Render ``template`` whole, or only ``block`` (and the alerts) for an HTMX swap.
+
+    A fragment that refreshes itself in the background (``alerts=False``) leaves the alerts
+    alone: its empty alerts would wipe the message of the save that triggered it.
+    """
     if wants_fragment():
-        html = render_block(template, block, fragment=True, **context) + render_block(
-            "base.html", ALERTS_BLOCK, fragment=True
-        )
+        html = render_block(template, block, fragment=True, **context)
+        if alerts:
+            html += render_block("base.html", ALERTS_BLOCK, fragment=True)
     else:
         html = render_template(template, fragment=False, **context)
     return Response(html, status=status, mimetype="text/html")

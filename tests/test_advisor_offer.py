@@ -24,7 +24,8 @@ from app.models import (
     Role,
     Topic,
 )
-from tests.booking_support import BERLIN, at, book, monday_in, writing
+from tests.booking_support import BERLIN, at, book, monday_in, user_of, writing
+from tests.conftest import AuthActions
 
 
 def test_an_advisor_without_hours_is_not_offered(app, client, make, world):
@@ -197,3 +198,13 @@ def test_preview_shows_the_pickers_free_times_for_two_weeks(app, world):
         )
         db.session.commit()
         assert preview.build(db.session.get(Advisor, world.brandt.id), now).days[0][1] == []
+
+
+def test_the_preview_refreshes_without_wiping_the_saves_message(app, htmx_client, world):
+    """The panel refetches itself after each save; the save's message in the alerts stays."""
+    AuthActions(htmx_client).login(user_of(app, world.brandt).email)
+    panel = htmx_client.get("/berater/vorschau?type=erstgespraech")
+    body = panel.get_data(as_text=True)
+    assert panel.status_code == 200
+    assert 'id="preview"' in body and 'id="alerts"' not in body
+    assert "Zeitzone: Europe/Berlin" in body

@@ -23,4 +23,4 @@ def preview_panel():
     """The preview as a page of its own (or, for HTMX, the panel), for one offered type."""
     advisor = current_advisor()
     shown = preview.build(advisor, utcnow(), request.args.get("type"))
-    return render("advisor/preview.html", block="preview", preview=shown)
+    return render("advisor/preview.html", block="preview", alerts=False, preview=shown)
