@@ -6,6 +6,7 @@ from flask import Blueprint
 
 bp = Blueprint("advisor", __name__)
 
+from app.advisor import agenda_routes  # noqa: E402, F401
 from app.advisor import booking_routes, preview_routes, routes, workspace  # noqa: E402, F401
 from app.advisor import exception_routes  # noqa: E402, F401
 from app.advisor import hours_routes, settings  # noqa: E402, F401
