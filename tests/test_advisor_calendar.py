@@ -353,7 +353,9 @@ def test_removing_the_connection_frees_the_busy_times(
 
 
 def test_advisors_find_the_page_in_the_navigation(client, brandt):
-    assert 'href="/berater/kalender"' in client.get("/").get_data(as_text=True)
+    """From any page to the workspace, and there to the Kalender section."""
+    assert '<a href="/berater/">Arbeitsplatz</a>' in client.get("/").get_data(as_text=True)
+    assert 'href="/berater/kalender"' in client.get("/berater/").get_data(as_text=True)
 
 
 def page_states(app, client):

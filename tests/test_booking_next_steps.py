@@ -172,7 +172,7 @@ def test_the_advisor_goes_back_to_their_consultations(app, client, auth, world, 
 
     page = page_of(app, client, booking_id, with_token=False)
 
-    assert link(page, "Meine Beratungen") == "/beratung/beratungen"
+    assert link(page, "Zur Agenda") == "/berater/"
     assert link(page, BOOK_AGAIN) is None and link(page, CHOOSE_AGAIN) is None
     assert link(page, "Konto anlegen") is None
 

@@ -224,7 +224,7 @@ def attached_booking(app, world, canvas_id: int, number: int | None, clock="10:0
 def test_the_advisor_reads_the_attached_version_from_their_list(client, auth, app, world, canvases):
     attached_booking(app, world, canvases.submitted, 1)
     auth.login(user_of(app, world.brandt).email)
-    page = client.get("/beratung/beratungen").get_data(as_text=True)
+    page = client.get(f"/berater/?woche={monday_in(2)}").get_data(as_text=True)
     link = f'href="/canvas/{canvases.submitted}/versionen/1"'
     assert link in page and "Kreislauf-Chemie — Version 1" in page
     version = client.get(f"/canvas/{canvases.submitted}/versionen/1")
@@ -251,13 +251,14 @@ def test_booking_lists_link_the_canvas_with_constant_queries(
 ):
     attached_booking(app, world, canvases.submitted, 1, "09:00")
     auth.login(user_of(app, world.brandt).email)
-    client.get("/beratung/beratungen")
+    agenda = f"/berater/?woche={monday_in(2)}"
+    client.get(agenda)
     with count_queries() as one:
-        client.get("/beratung/beratungen")
+        client.get(agenda)
     for clock in ("10:00", "11:00", "14:00"):
         attached_booking(app, world, canvases.draft, None, clock)
     with count_queries() as four:
-        page = client.get("/beratung/beratungen").get_data(as_text=True)
+        page = client.get(agenda).get_data(as_text=True)
     assert page.count("Laborportal — Entwurf") == 3
     assert len(four) == len(one), "\n".join(four)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -77,7 +78,8 @@ def test_seed_demo_shows_canvases_in_every_state_and_one_brought_to_a_consultati
         assert booking.canvas.template_key == "lean"
         assert booking.canvas_version.number == 2
     auth.login("katharina.brandt@industryhub.example", "Sprechstunde-Demo-2026")
-    page = client.get("/beratung/beratungen").get_data(as_text=True)
+    week = booking.start.astimezone(ZoneInfo("Europe/Berlin")).date()
+    page = client.get(f"/berater/?woche={week}").get_data(as_text=True)
     assert "Sensorgestütztes Dosier-Abo — Version 2" in page
     compare = client.get(f"/canvas/{booking.canvas_id}/vergleich?von=1&bis=2")
     assert compare.status_code == 200

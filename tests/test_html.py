@@ -110,7 +110,8 @@ def pages(app, client, auth, make, world):
         yield path, client.get(path)
     auth.logout()
     auth.login(user_of(app, world.brandt).email)
-    for path in ["/beratung/beratungen", "/konto/profil"]:  # the profile with the photo form
+    # The agenda of this week and of the booked one; the profile with the photo form.
+    for path in ["/berater/", f"/berater/?woche={week}", "/konto/profil"]:
         yield path, client.get(path)
     auth.logout()
     auth.login(make.user(role=Role.ADMIN).email)

@@ -115,7 +115,7 @@ def test_an_english_viewer_gets_english_text(app, client, auth, world):
 def test_the_advisor_downloads_the_advisors_side(app, client, auth, world):
     booking = fetch(app, book(app, world, at(monday_in(2), "10:00")))
     auth.login(user_of(app, world.brandt).email)
-    page = client.get("/beratung/beratungen").get_data(as_text=True)
+    page = client.get(f"/beratung/termin/{booking.uid}").get_data(as_text=True)
     [link] = DOWNLOAD.findall(page)
     _, vevent = event_in(client.get(link))
     assert vevent["UID"] == booking.uid

@@ -1,4 +1,4 @@
-"""After booking: see, reschedule and cancel; lists for clients and advisors."""
+"""After booking: see, reschedule and cancel; the list of a client's bookings."""
 
 from __future__ import annotations
 
@@ -10,10 +10,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from app.auth.access import role_required
 from app.booking import bp, history, next_steps, service
 from app.booking.access import booking_or_404
-from app.booking.availability import holds_time
 from app.booking.choice import Choice, asked_day, parse_start
 from app.booking.forms import CancelForm, CanvasForm, ConfirmForm
 from app.booking.picker import open_month
@@ -28,7 +26,6 @@ from app.models import (
     BookingStatus,
     Canvas,
     CanvasVersion,
-    Role,
 )
 from app.models.types import utcnow
 from app.web import form_status, render
@@ -186,21 +183,7 @@ def my_bookings():
 
 
 @bp.get("/beratungen")
-@role_required(Role.ADVISOR)
 def advisor_bookings():
-    """An advisor's upcoming consultations, in a plain list."""
-    advisor = Advisor.of_user(current_user)
-    if advisor is None:
-        abort(404)
-    now = utcnow()  # an unconfirmed guest hold past its time holds nothing
-    bookings = db.session.scalars(
-        sa.select(Booking)
-        .where(
-            Booking.advisor_id == advisor.id,
-            holds_time(now),
-            Booking.end > now,
-        )
-        .options(*_with_details(), selectinload(Booking.organisation))
-        .order_by(Booking.start)
-    ).all()
-    return render("booking/advisor_bookings.html", bookings=bookings)
+    """The advisor's old list of bookings: the workspace's agenda replaced it, and old
+    bookmarks and links in earlier mails land there."""
+    return redirect(url_for("advisor.agenda"), code=301)

@@ -17,6 +17,7 @@ SECTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         ("booking.book", "booking.confirm_guest"),
     ),
     "admin.users": (frozenset({"admin.users"}), ("admin.",)),
+    "advisor.agenda": (frozenset({"advisor.agenda"}), ("advisor.",)),
     "auth.profile": (frozenset({"auth.profile"}), ("auth.change_password", "main.photo")),
     "auth.login": (frozenset({"auth.login"}), ("auth.forgot_password", "auth.reset_password")),
 }

@@ -39,6 +39,7 @@ def test_feed_and_import_on_the_kalender_page(
     page: Page, live_server: str, live_app: Flask, axe_check
 ) -> None:
     log_in(page, live_server, ADVISOR)
+    page.get_by_role("link", name="Arbeitsplatz", exact=True).click()
     page.get_by_role("link", name="Kalender", exact=True).click()
     expect(page.get_by_role("heading", name="Kalender", level=1)).to_be_visible()
     axe_check(page)

@@ -301,8 +301,11 @@ def bring_to_a_booking(page: Page, live_server: str, live_app) -> None:
 
 
 def advisor_reads_it(advisor: Page, axe_check) -> None:
-    advisor.get_by_role("navigation").get_by_role("link", name="Meine Beratungen").click()
-    expect(advisor.get_by_role("heading", level=1, name="Meine Beratungen")).to_be_visible()
+    advisor.get_by_role("navigation").get_by_role("link", name="Arbeitsplatz").click()
+    expect(advisor.get_by_role("heading", level=1, name="Agenda")).to_be_visible()
+    for weeks in (1, 2, 3):  # the booking is three weeks ahead
+        advisor.get_by_role("link", name="Nächste Woche").click()
+        expect(advisor).to_have_url(re.compile(f"woche={monday_in(weeks)}"))
     advisor.get_by_role("link", name=f"{TITLE} — Entwurf").click()
     expect(advisor.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
     for block_title, text in (("Wertangebote", EDITED_TO), ("Kundensegmente", DRAGGED)):
