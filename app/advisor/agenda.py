@@ -10,12 +10,12 @@ Rules, each a test in tests/test_advisor_agenda.py:
   and is left out. Cancelled ones stay visible, struck through, so a freed hour explains
   itself; they are never marked as conflicts and the printout leaves them out.
 - A booking that still holds its time and has not ended is marked when it lies outside the
-  advisor's current hours (``app.advisor.conflicts.within_hours``).
+  advisor's current hours (the rule of ``app.advisor.conflicts.within_hours``).
 - "Needs an outcome": confirmed bookings that have ended, newest first, the first
   ``OUTCOME_LIMIT`` of them with the total.
 - The number of statements is the same for 2 or 200 bookings: one for the shown bookings
-  with everything a row names, one for both counts, one for the outcome list and two for
-  the hours.
+  with their companies and contacts, one for both counts, one for the outcome list, one
+  each for the types, topics, canvases and versions they name, and two for the hours.
 """
 
 from __future__ import annotations

@@ -306,6 +306,7 @@ def advisor_reads_it(advisor: Page, axe_check) -> None:
     for weeks in (1, 2, 3):  # the booking is three weeks ahead
         advisor.get_by_role("link", name="Nächste Woche").click()
         expect(advisor).to_have_url(re.compile(f"woche={monday_in(weeks)}"))
+    axe_check(advisor)  # the agenda, with the booking and its canvas
     advisor.get_by_role("link", name=f"{TITLE} — Entwurf").click()
     expect(advisor.get_by_role("heading", level=1, name=TITLE)).to_be_visible()
     for block_title, text in (("Wertangebote", EDITED_TO), ("Kundensegmente", DRAGGED)):
