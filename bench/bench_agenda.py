@@ -10,9 +10,10 @@ holds, a few cancelled, some outside the hours, every eighth with a canvas. Then
 the Flask test client in-process (``app.test_client()``: the app's own time, without a
 network), times ``GET /berater/`` (today, this week, the pending badge and the outcome
 list: the page as the advisor opens it) as the advisor, ``--runs`` times after a warm-up,
-and prints median and p95 in ms (wall-clock and this process's CPU time) against the
-budget, plus the SQL statements of the full week and of a week with two bookings. The heap
-is frozen first (``gc.freeze()``), as ``wsgi.py`` does. Run for both databases:
+and prints median and p95 in ms (wall-clock and this process's CPU time), the median
+against the budget, plus the SQL statements of the full week and of a week with two
+bookings. The heap is frozen first (``gc.freeze()``), as ``wsgi.py`` does. Run for both
+databases:
 
     .venv/bin/python bench/bench_agenda.py                     # SQLite in a temporary file
     .venv/bin/python bench/bench_agenda.py --database-url postgresql://postgres@127.0.0.1:5432/bench_agenda
@@ -252,12 +253,12 @@ def main() -> int:
     )
     print(f"SQL statements: full week {full_queries}, a week of two bookings {sparse_queries}")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    p95 = percentile(wall, 0.95)
-    met = p95 <= BUDGET_MS
-    print(f"{args.runs} runs, ms; the budget is checked on the wall-clock p95")
+    median, p95 = statistics.median(wall), percentile(wall, 0.95)
+    met = median <= BUDGET_MS
+    print(f"{args.runs} runs, ms; the budget is checked on the wall-clock median")
     print(f"{'':18} {'median':>8} {'p95':>8} {'CPU med':>8} {'CPU p95':>8} {'budget':>7}")
     print(
-        f"{f'agenda, {args.bookings}':18} {statistics.median(wall):8.2f} {p95:8.2f}"
+        f"{f'agenda, {args.bookings}':18} {median:8.2f} {p95:8.2f}"
         f" {statistics.median(cpu):8.2f} {percentile(cpu, 0.95):8.2f}"
         f" {BUDGET_MS:7.0f}  {'ok' if met else 'MISSED'}"
     )
