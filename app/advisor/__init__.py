@@ -6,11 +6,27 @@ from flask import Blueprint
 
 bp = Blueprint("advisor", __name__)
 
-from app.advisor import agenda_routes  # noqa: E402, F401
-from app.advisor import booking_routes, preview_routes, routes, workspace  # noqa: E402, F401
-from app.advisor import exception_routes  # noqa: E402, F401
-from app.advisor import hours_routes, settings  # noqa: E402, F401
+from app.advisor import (  # noqa: E402
+    agenda_routes,
+    booking_routes,
+    exception_routes,
+    hours_routes,
+    preview_routes,
+    routes,
+    settings,
+    workspace,
+)
 
 bp.add_app_template_global(workspace.sections, "workspace_sections")
 
-__all__ = ["bp", "preview_routes", "routes"]
+# The route modules register their views on import.
+__all__ = [
+    "agenda_routes",
+    "booking_routes",
+    "bp",
+    "exception_routes",
+    "hours_routes",
+    "preview_routes",
+    "routes",
+    "settings",
+]
