@@ -169,16 +169,19 @@ def test_bookings_outside_new_hours_are_found_not_dropped(app, world):
         assert db.session.get(Booking, morning).status == "confirmed"
 
 
-def test_within_hours_takes_special_hours_over_the_weekly_ones():
+def test_working_time_takes_special_hours_over_the_weekly_ones():
     monday = monday_in(1)
     calendar = AdvisorCalendar(
         zone=BERLIN,
         weekly=[WeeklyHours(0, time(9), time(17))],
         overrides=[DayOverride(monday, monday, ((time(13), time(15)),))],
     )
-    assert conflicts.within_hours(at(monday, "13:00"), at(monday, "13:30"), calendar)
-    assert not conflicts.within_hours(at(monday, "10:00"), at(monday, "10:30"), calendar)
-    assert not conflicts.within_hours(at(monday, "14:45"), at(monday, "15:15"), calendar)
+    hours = conflicts.WorkingTime(calendar)
+    assert hours.covers(at(monday, "13:00"), at(monday, "13:30"))
+    assert not hours.covers(at(monday, "10:00"), at(monday, "10:30"))
+    assert not hours.covers(at(monday, "14:45"), at(monday, "15:15"))
+    tuesday = monday + timedelta(days=1)  # no weekly hours on Tuesdays
+    assert not hours.covers(at(tuesday, "10:00"), at(tuesday, "10:30"))
 
 
 def test_preview_shows_the_pickers_free_times_for_two_weeks(app, world):

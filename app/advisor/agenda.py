@@ -10,7 +10,7 @@ Rules, each a test in tests/test_advisor_agenda.py:
   and is left out. Cancelled ones stay visible, struck through, so a freed hour explains
   itself; they are never marked as conflicts and the printout leaves them out.
 - A booking that still holds its time and has not ended is marked when it lies outside the
-  advisor's current hours (the rule of ``app.advisor.conflicts.within_hours``).
+  advisor's current hours (``app.advisor.conflicts.WorkingTime``).
 - "Needs an outcome": confirmed bookings that have ended, newest first, the first
   ``OUTCOME_LIMIT`` of them with the total.
 - The number of statements is the same for 2 or 200 bookings: one for the shown bookings
@@ -26,9 +26,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from app.booking.availability import LONGEST_BOOKING, AdvisorCalendar, add_hours, holds_time
+from app.advisor.conflicts import working_time
+from app.booking.availability import LONGEST_BOOKING, holds_time
 from app.booking.choice import local_midnight, usable_date
-from app.booking.slots import working_periods
 from app.extensions import db
 from app.models import (
     Advisor,
@@ -221,31 +221,17 @@ def _shown(advisor: Advisor, now: datetime, ranges: list[tuple[datetime, datetim
 
 def _outside_hours(advisor: Advisor, rows: list[Row], now: datetime) -> set[int]:
     """The ids of the rows that still hold their time, have not ended and lie outside the
-    advisor's hours. Loads the hours (two statements) only if a row needs them.
-
-    The rule is ``app.advisor.conflicts.within_hours`` (inside one working period of the
-    local start date or the date before), with each local date's periods worked out once:
-    within_hours works out two dates' periods per booking, 5 ms for a week of 160."""
+    advisor's hours. Loads the hours (two statements) only if a row needs them."""
     checked = [r for r in rows if r.end > now and r.status in (CONFIRMED, PENDING)]
     if not checked:
         return set()
-    calendar = AdvisorCalendar(zone=ZoneInfo(advisor.timezone))
-    first = min(r.start for r in checked).astimezone(calendar.zone).date() - ONE_DAY
-    last = max(r.end for r in checked).astimezone(calendar.zone).date()
-    add_hours({advisor.id: calendar}, first, last)
-    periods = {
-        day: working_periods(day, calendar.zone, calendar.weekly, calendar.overrides)
-        for day in (first + n * ONE_DAY for n in range((last - first).days + 1))
-    }
-
-    def within(row: Row) -> bool:
-        day = row.start.astimezone(calendar.zone).date()
-        return any(
-            start <= row.start and row.end <= end
-            for start, end in periods[day - ONE_DAY] + periods[day]
-        )
-
-    return {r.id for r in checked if not within(r)}
+    zone = ZoneInfo(advisor.timezone)
+    hours = working_time(
+        advisor,
+        min(r.start for r in checked).astimezone(zone).date(),
+        max(r.end for r in checked).astimezone(zone).date(),
+    )
+    return {r.id for r in checked if not hours.covers(r.start, r.end)}
 
 
 def _counts(advisor: Advisor, now: datetime) -> tuple[int, int]:

@@ -7,7 +7,7 @@ sends the CANCEL invite).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -21,17 +21,38 @@ from app.models import Advisor, Booking
 ONE_DAY = timedelta(days=1)
 
 
-def within_hours(start: datetime, end: datetime, calendar: AdvisorCalendar) -> bool:
-    """Whether ``[start, end)`` lies inside one working period: of its local start date, or
-    of the date before (hours may run past midnight where clocks go back)."""
-    day = start.astimezone(calendar.zone).date()
-    return any(
-        period_start <= start and end <= period_end
-        for local_day in (day - ONE_DAY, day)
-        for period_start, period_end in working_periods(
-            local_day, calendar.zone, calendar.weekly, calendar.overrides
+class WorkingTime:
+    """An advisor's working periods (``slots.working_periods``), each local date worked
+    out once however many meetings fall on it: the agenda asks for a week of them."""
+
+    def __init__(self, calendar: AdvisorCalendar) -> None:
+        self.calendar = calendar
+        self._periods: dict[date, list[tuple[datetime, datetime]]] = {}
+
+    def periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        if day not in self._periods:
+            calendar = self.calendar
+            self._periods[day] = working_periods(
+                day, calendar.zone, calendar.weekly, calendar.overrides
+            )
+        return self._periods[day]
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether ``[start, end)`` lies inside one working period: of its local start
+        date, or of the date before (hours may run past midnight where clocks go back)."""
+        day = start.astimezone(self.calendar.zone).date()
+        return any(
+            period_start <= start and end <= period_end
+            for local_day in (day - ONE_DAY, day)
+            for period_start, period_end in self.periods(local_day)
         )
-    )
+
+
+def working_time(advisor: Advisor, first: date, last: date) -> WorkingTime:
+    """The advisor's hours and the exceptions touching local dates ``first``..``last``."""
+    calendar = AdvisorCalendar(zone=ZoneInfo(advisor.timezone))
+    add_hours({advisor.id: calendar}, first - ONE_DAY, last)
+    return WorkingTime(calendar)
 
 
 def outside_hours(advisor: Advisor, now: datetime) -> list[Booking]:
@@ -48,8 +69,10 @@ def outside_hours(advisor: Advisor, now: datetime) -> list[Booking]:
     ).all()
     if not bookings:
         return []
-    calendar = AdvisorCalendar(zone=ZoneInfo(advisor.timezone))
-    first = bookings[0].start.astimezone(calendar.zone).date() - ONE_DAY
-    last = max(b.end for b in bookings).astimezone(calendar.zone).date()
-    add_hours({advisor.id: calendar}, first, last)
-    return [b for b in bookings if not within_hours(b.start, b.end, calendar)]
+    zone = ZoneInfo(advisor.timezone)
+    hours = working_time(
+        advisor,
+        bookings[0].start.astimezone(zone).date(),
+        max(b.end for b in bookings).astimezone(zone).date(),
+    )
+    return [b for b in bookings if not hours.covers(b.start, b.end)]
