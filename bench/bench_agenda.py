@@ -9,11 +9,12 @@ from 05:00 on each of the seven days, from organisations or guests, a few unconf
 holds, a few cancelled, some outside the hours, every eighth with a canvas. Then, through
 the Flask test client in-process (``app.test_client()``: the app's own time, without a
 network), times ``GET /berater/`` (today, this week, the pending badge and the outcome
-list: the page as the advisor opens it) as the advisor, ``--runs`` times after a warm-up,
-and prints median and p95 in ms (wall-clock and this process's CPU time), the median
-against the budget, plus the SQL statements of the full week and of a week with two
-bookings. The heap is frozen first (``gc.freeze()``), as ``wsgi.py`` does. Run for both
-databases:
+list: the page as the advisor opens it) and the preview panel of the next two weeks' free
+times (``GET /berater/vorschau`` as HTMX fetches it after a save; budget 50 ms) as the
+advisor, ``--runs`` times after a warm-up, and prints median and p95 in ms (wall-clock and
+this process's CPU time), the median against the budget, plus the SQL statements of the
+full week and of a week with two bookings. The heap is frozen first (``gc.freeze()``),
+as ``wsgi.py`` does. Run for both databases:
 
     .venv/bin/python bench/bench_agenda.py                     # SQLite in a temporary file
     .venv/bin/python bench/bench_agenda.py --database-url postgresql://postgres@127.0.0.1:5432/bench_agenda
@@ -43,6 +44,7 @@ from bench_feed import count_statements, percentile, reset_postgres, timed
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 BUDGET_MS = 30.0
+PREVIEW_BUDGET_MS = 50.0
 PASSWORD = "Bench-Passwort-2026"  # noqa: S105  (a throwaway database)
 ADVISOR = "katharina.brandt@hub.example"
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -243,6 +245,12 @@ def main() -> int:
         if response.status_code != 200:
             raise RuntimeError(f"the agenda answered {response.status_code}")
         shown = response.get_data(as_text=True).count('href="/berater/termin/')
+        # The preview panel as it refreshes itself after a save: an HTMX fragment.
+        preview_wall, _, preview = timed(
+            advisor, "/berater/vorschau", args.runs, args.warmup, **{"HX-Request": "true"}
+        )
+        if preview.status_code != 200:
+            raise RuntimeError(f"the preview answered {preview.status_code}")
         full_queries = count_statements(app, advisor, page)
         sparse_queries = count_statements(app, advisor, sparse)
 
@@ -262,6 +270,13 @@ def main() -> int:
         f" {statistics.median(cpu):8.2f} {percentile(cpu, 0.95):8.2f}"
         f" {BUDGET_MS:7.0f}  {'ok' if met else 'MISSED'}"
     )
+    preview_median = statistics.median(preview_wall)
+    preview_met = preview_median <= PREVIEW_BUDGET_MS
+    print(
+        f"{'preview, 2 weeks':18} {preview_median:8.2f} {percentile(preview_wall, 0.95):8.2f}"
+        f" {'':8} {'':8} {PREVIEW_BUDGET_MS:7.0f}  {'ok' if preview_met else 'MISSED'}"
+    )
+    met = met and preview_met
     constant = full_queries == sparse_queries
     if not constant:
         print("statements MISSED: the full week needs more than a sparse one")
