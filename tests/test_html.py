@@ -110,8 +110,17 @@ def pages(app, client, auth, make, world):
         yield path, client.get(path)
     auth.logout()
     auth.login(user_of(app, world.brandt).email)
-    # The agenda of this week and of the booked one; the profile with the photo form.
-    for path in ["/berater/", f"/berater/?woche={week}", "/konto/profil"]:
+    # The workspace: the agenda of this week and of the booked one, each section, the booking
+    # and the preview; the profile with the photo form.
+    workspace = [
+        "/berater/zeiten",
+        "/berater/abwesenheiten",
+        "/berater/einstellungen",
+        "/berater/kalender",
+        "/berater/vorschau",
+        f"/berater/termin/{booking.id}",
+    ]
+    for path in ["/berater/", f"/berater/?woche={week}", *workspace, "/konto/profil"]:
         yield path, client.get(path)
     auth.logout()
     auth.login(make.user(role=Role.ADMIN).email)
