@@ -247,6 +247,20 @@ def test_the_picker_shows_new_hours_at_once(app, client, brandt, htmx_client, co
     assert slot("07:00") in after and slot("10:00") not in after
 
 
+def test_the_api_shows_new_hours_at_once(app, client, brandt):
+    week = monday_in(2)
+    api = (
+        f"/api/v1/slots?type=erstgespraech&topic=digitalisierung&advisor={brandt.id}"
+        f"&from={week}&to={week}"
+    )
+    starts = {s["start"] for s in client.get(api).json["slots"]}
+    assert f"{at(week, '10:00'):%Y-%m-%dT%H:%M:%SZ}" in starts
+    client.submit(PAGE, week_form({0: [("07:00", "09:00")]}))
+    starts = {s["start"] for s in client.get(api).json["slots"]}
+    assert f"{at(week, '07:00'):%Y-%m-%dT%H:%M:%SZ}" in starts
+    assert f"{at(week, '10:00'):%Y-%m-%dT%H:%M:%SZ}" not in starts
+
+
 def test_an_advisor_given_hours_appears_in_the_any_picker(
     app, client, brandt, world, htmx_client, count_queries
 ):
