@@ -27,7 +27,6 @@ benchmark itself failed.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
@@ -39,7 +38,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from bench_feed import count_statements, percentile, reset_postgres, timed
+from bench_feed import bench_arguments, bench_database, count_statements, percentile, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -215,23 +214,14 @@ def logged_in(app):
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser = bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=200)
     parser.add_argument("--history", type=int, default=3000)
     parser.add_argument("--open", type=int, default=40, help="past bookings without outcome")
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
 
-    from app.config import normalise_database_url
-
     with tempfile.TemporaryDirectory() as scratch:
-        if args.database_url:
-            database_url = normalise_database_url(args.database_url)
-            reset_postgres(database_url)
-        else:
-            database_url = f"sqlite:///{Path(scratch) / 'agenda.sqlite'}"
+        database_url = bench_database(args.database_url, scratch, "agenda")
         app = make_app(database_url)
         began = time.perf_counter()
         seed(app, args.bookings, args.history, args.open)

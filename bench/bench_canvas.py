@@ -27,7 +27,6 @@ Exits 1 if a budget is missed, 2 if the benchmark itself failed.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
@@ -38,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_feed import count_statements, percentile, reset_postgres, timed
+from bench_feed import bench_arguments, bench_database, count_statements, percentile, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -158,22 +157,13 @@ def timed_updates(client, path: str, runs: int, warmup: int) -> tuple[list[float
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser = bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=300)
     parser.add_argument("--canvases", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
 
-    from app.config import normalise_database_url
-
     with tempfile.TemporaryDirectory() as scratch:
-        if args.database_url:
-            database_url = normalise_database_url(args.database_url)
-            reset_postgres(database_url)
-        else:
-            database_url = f"sqlite:///{Path(scratch) / 'canvas.sqlite'}"
+        database_url = bench_database(args.database_url, scratch, "canvas")
         app = make_app(database_url)
         began = time.perf_counter()
         canvas_id, note_id = seed(app, args.notes, args.canvases)

@@ -74,6 +74,26 @@ def make_app(database_url: str):
     )
 
 
+def bench_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every in-process bench takes; each adds its own sizes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=5)
+    return parser
+
+
+def bench_database(database_url: str, scratch: str, name: str) -> str:
+    """The PostgreSQL database given, emptied first; else a fresh SQLite file in ``scratch``."""
+    from app.config import normalise_database_url
+
+    if database_url:
+        database_url = normalise_database_url(database_url)
+        reset_postgres(database_url)
+        return database_url
+    return f"sqlite:///{Path(scratch) / f'{name}.sqlite'}"
+
+
 def reset_postgres(database_url: str) -> None:
     url = sa.make_url(database_url)
     if url.host not in {"127.0.0.1", "localhost"}:
@@ -264,21 +284,12 @@ def count_statements(app, client, path: str, **headers) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser = bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=3000)
-    parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=5)
     args = parser.parse_args()
 
-    from app.config import normalise_database_url
-
     with tempfile.TemporaryDirectory() as scratch:
-        if args.database_url:
-            database_url = normalise_database_url(args.database_url)
-            reset_postgres(database_url)
-        else:
-            database_url = f"sqlite:///{Path(scratch) / 'feed.sqlite'}"
+        database_url = bench_database(args.database_url, scratch, "feed")
         app = make_app(database_url)
         began = time.perf_counter()
         token = seed(app, args.bookings)
