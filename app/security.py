@@ -173,13 +173,19 @@ def configure_embedding(app: Flask) -> None:
     )
 
 
+def N_(message: str) -> str:  # the name Babel's extractor looks for
+    """A msgid translated later, where it is shown."""
+    return message
+
+
 def init_app(app: Flask) -> None:
     configure_embedding(app)
     app.after_request(_security_headers)
     app.context_processor(_embedding_context)
     login_manager.login_view = "auth.login"
-    # The message is a msgid; Flask-Login translates it per request with gettext.
-    login_manager.login_message = "Bitte melden Sie sich an, um diese Seite zu sehen."
+    # The message is a msgid; Flask-Login translates it per request with gettext. N_ only
+    # marks it for extraction.
+    login_manager.login_message = N_("Bitte melden Sie sich an, um diese Seite zu sehen.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = gettext
     login_manager.session_protection = "basic"

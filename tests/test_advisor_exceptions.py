@@ -180,9 +180,9 @@ def test_bookings_inside_a_new_absence_are_listed_not_cancelled(app, client, wor
     ("data", "error"),
     [
         ({"absence-first_day": "", "absence-last_day": ""}, "Bitte geben Sie den ersten Tag an."),
-        ({"absence-first_day": "morgen"}, "Bitte geben Sie ein Datum ein"),
-        ({"absence-first_day": "2027-02-31"}, "Bitte geben Sie ein Datum ein"),
-        ({"absence-last_day": "2027-13-01"}, "Bitte geben Sie ein Datum ein"),
+        ({"absence-first_day": "morgen"}, "Bitte wählen Sie ein gültiges Datum"),
+        ({"absence-first_day": "2027-02-31"}, "Bitte wählen Sie ein gültiges Datum"),
+        ({"absence-last_day": "2027-13-01"}, "Bitte wählen Sie ein gültiges Datum"),
         ({"absence-last_day": "9999-12-31"}, "höchstens ein Jahr"),
         ({"absence-first_day": "9999-01-01", "absence-last_day": ""}, "zwei Jahre"),
         ({"absence-reason": "x" * 201}, "höchstens 200 Zeichen"),

@@ -164,7 +164,10 @@ def _refusal(booking: Booking, outcome: str, now: datetime) -> str | None:
             days=CORRECTION_WINDOW.days,
         )
     if state == "none":
-        return _("Nur ein bestätigter Termin kann als durchgeführt oder versäumt markiert werden.")
+        return _(
+            "Nur ein bestätigter Termin kann als durchgeführt oder als „nicht erschienen“ "
+            "markiert werden."
+        )
     return None
 
 

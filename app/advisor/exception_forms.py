@@ -51,7 +51,7 @@ class DayField(_Blank, DateField):
         super().__init__(
             label,
             validators,
-            invalid_value_message=_l("Bitte geben Sie ein Datum ein, z. B. 24.12.2027."),
+            invalid_value_message=_l("Bitte wählen Sie ein gültiges Datum."),
             **kwargs,
         )
 
@@ -170,6 +170,12 @@ class HolidayForm(Form):
     def __init__(self, *args, today: date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.year.choices = year_choices(today)
+        # Alphabetical in the reader's language (Bavaria before Berlin, Bayern after it).
+        self.region.choices = [
+            self.region.choices[0],
+            *sorted((SelectChoice(code, name) for code, name in REGIONS.items()),
+                    key=lambda choice: str(choice.label)),
+        ]  # fmt: skip
 
     def validate_region(self, field: Field) -> None:
         if field.data not in REGIONS:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +16,7 @@ from app.models import Advisor, Booking
 # The workspace's sections, in the order of its navigation.
 SECTIONS = (
     ("advisor.agenda", _l("Agenda")),
-    ("advisor.hours", _l("Zeiten")),
+    ("advisor.hours", lazy_pgettext("Arbeitsplatz", "Zeiten")),
     ("advisor.exceptions", _l("Abwesenheiten")),
     ("advisor.settings", _l("Buchungsregeln")),
     ("advisor.calendar", _l("Kalender")),
