@@ -157,6 +157,7 @@ def test_saving_with_htmx_swaps_the_form_and_refreshes_the_preview(app, client, 
     html = response.get_data(as_text=True)
     assert "<html" not in html and 'id="hours-editor"' in html
     assert "Ihre Zeiten sind gespeichert" in html  # into #alerts, out of band
+    assert "Noch nicht gespeichert" not in html  # not two contradicting messages
     assert rules_of(app, brandt) == {1: [(time(8), time(11))]}
 
 

@@ -35,8 +35,11 @@ DAY_NAMES = (
 )
 
 
-def _page(advisor: Advisor, form: HoursForm, draft, status=200, errors=None, focus=None):
-    """The page, or for HTMX the editor block; ``draft`` is the week the form shows."""
+def _page(
+    advisor: Advisor, form: HoursForm, draft, status=200, errors=None, focus=None, unsaved=False
+):
+    """The page, or for HTMX the editor block; ``draft`` is the week the form shows, an
+    edit not saved yet when ``unsaved``."""
     now = utcnow()
     return render(
         PAGE,
@@ -47,7 +50,7 @@ def _page(advisor: Advisor, form: HoursForm, draft, status=200, errors=None, foc
         days=[(day, DAY_NAMES[day], shown(draft[day])) for day in hours.WEEKDAYS],
         errors=errors or {},
         focus=focus,
-        unsaved=request.method == "POST" and status == 200,
+        unsaved=unsaved,
         max_ranges=hours.MAX_RANGES_PER_DAY,
         conflicts=conflicts.outside_hours(advisor, now),
         zone=ZoneInfo(advisor.timezone),
@@ -73,7 +76,7 @@ def save_hours():
     draft = read_draft(request.form)
     edited = edit(draft, request.form.get("action", "save")[:20])
     if edited is not None:
-        return _page(advisor, form, edited[0], focus=edited[1])
+        return _page(advisor, form, edited[0], focus=edited[1], unsaved=True)
     week, errors = parsed(draft)
     errors = {**hours.week_errors(week), **errors}
     if not form.validate_on_submit() or errors:
