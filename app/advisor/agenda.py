@@ -88,6 +88,9 @@ class Row:
     canvas: Titled | None
     canvas_version: Numbered | None
     outside_hours: bool = False  # holds its time, has not ended, and lies outside the hours
+    # Its words in the reader's language and zone, written by the view (agenda_routes).
+    when: str = ""
+    meta: str = ""
 
     @property
     def pending(self) -> bool:

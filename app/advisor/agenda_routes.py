@@ -29,14 +29,28 @@ def agenda():
     advisor = current_advisor()
     now, zone = utcnow(), ZoneInfo(select_timezone())
     monday = week_of(request.args.get("woche"), zone, now)
+    agenda = service.build(advisor, now, zone, monday)
+    name_of = cache(lambda record: localised(record, "name"))
+    _label(agenda, _clock_of(zone), name_of)
     return render(
         "advisor/agenda.html",
         advisor=advisor,
-        agenda=service.build(advisor, now, zone, monday),
-        time_of=_clock_of(zone),
-        name_of=cache(lambda record: localised(record, "name")),
+        agenda=agenda,
+        name_of=name_of,
         status_words={status.value: labels.status(status) for status in BookingStatus},
     )
+
+
+def _label(agenda: service.Agenda, time_of, name_of) -> None:
+    """Each row's time and its "type · topic · contact" line, written here once rather than
+    in the template: two hundred rows' worth of calls from Jinja were a third of its time."""
+    for day in (agenda.today, *agenda.week):
+        for row in day.rows:
+            row.when = f"{time_of(row.start)}–{time_of(row.end)}"
+            parts = [name_of(row.kind), name_of(row.topic)]
+            if row.company:
+                parts.append(row.contact)
+            row.meta = " · ".join(parts)
 
 
 def _clock_of(zone: ZoneInfo) -> Callable[[datetime], str]:
