@@ -15,7 +15,8 @@ Rules, each a test in tests/test_advisor_agenda.py:
   ``OUTCOME_LIMIT`` of them with the total.
 - The number of statements is the same for 2 or 200 bookings: one for the shown bookings
   with their companies and contacts, one for both counts, one for the outcome list, one
-  each for the types, topics, canvases and versions they name, and two for the hours.
+  for the names of the types, topics, canvases and versions they name, and two for the
+  hours.
 """
 
 from __future__ import annotations
@@ -158,27 +159,33 @@ def _found(*conditions, newest_first: bool = False) -> list[Found]:
 
 
 def _rows(*lists: list[Found]) -> list[list[Row]]:
-    """Each list of found bookings as rows, their names looked up together: one statement
-    each for types, topics, canvases and versions (none for an empty kind)."""
+    """Each list of found bookings as rows, the names of their types, topics, canvases and
+    versions looked up together in one statement (a round trip to PostgreSQL costs more
+    than the few rows it reads; none at all when nothing was found)."""
     found = [values for listed in lists for values in listed]
-
-    def lookup(make, *columns, ids) -> dict:
-        wanted = {i for i in ids if i is not None}
-        if not wanted:
-            return {}
-        query = sa.select(*columns).where(columns[0].in_(wanted))
-        return {values[0]: make(*values[1:]) for values in db.session.execute(query)}
-
-    kinds = lookup(
-        Named,
-        ConsultationType.id,
-        ConsultationType.name_de,
-        ConsultationType.name_en,
-        ids=(f[6] for f in found),
-    )
-    topics = lookup(Named, Topic.id, Topic.name_de, Topic.name_en, ids=(f[7] for f in found))
-    canvases = lookup(Titled, Canvas.id, Canvas.title, ids=(f[8] for f in found))
-    versions = lookup(Numbered, CanvasVersion.id, CanvasVersion.number, ids=(f[9] for f in found))
+    no_text, no_number = sa.null().cast(sa.String), sa.null().cast(sa.Integer)
+    # (position of the id in Found, the columns: id, two texts, a number, how to keep them)
+    named = {
+        "kind": (6, ConsultationType.id, ConsultationType.name_de, ConsultationType.name_en,
+                 no_number, lambda de, en, _: Named(de, en)),
+        "topic": (7, Topic.id, Topic.name_de, Topic.name_en, no_number,
+                  lambda de, en, _: Named(de, en)),
+        "canvas": (8, Canvas.id, Canvas.title, no_text, no_number,
+                   lambda title, _, __: Titled(title)),
+        "version": (9, CanvasVersion.id, no_text, no_text, CanvasVersion.number,
+                    lambda _, __, number: Numbered(number)),
+    }  # fmt: skip
+    selects = []
+    for tag, (position, *columns, _make) in named.items():
+        ids = {f[position] for f in found if f[position] is not None}
+        if ids:
+            selects.append(sa.select(sa.literal(tag), *columns).where(columns[0].in_(ids)))
+    names: dict[str, dict] = {tag: {} for tag in named}
+    for tag, id_, first, second, number in (
+        db.session.execute(sa.union_all(*selects)) if selects else ()
+    ):
+        names[tag][id_] = named[tag][-1](first, second, number)
+    kinds, topics, canvases, versions = names.values()
 
     def row(id_, start, end, status, company, contact, kind, topic, canvas, version) -> Row:
         return Row(
