@@ -38,7 +38,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, bench_database, count_statements, percentile, timed
+from bench_feed import (
+    bench_arguments,
+    bench_database,
+    count_statements,
+    make_app,
+    percentile,
+    timed,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,20 +55,6 @@ PASSWORD = "Bench-Passwort-2026"  # noqa: S105  (a throwaway database)
 ADVISOR = "katharina.brandt@hub.example"
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK = timedelta(weeks=1)
-
-
-def make_app(database_url: str):
-    from app import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
-            "BASE_URL": "https://sprechstunde.hub.example",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,  # the bench logs in without reading the form
-        }
-    )
 
 
 def this_monday() -> date:

@@ -37,7 +37,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, bench_database, count_statements, percentile, timed
+from bench_feed import (
+    bench_arguments,
+    bench_database,
+    count_statements,
+    make_app,
+    percentile,
+    timed,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,20 +52,6 @@ PAGE_BUDGET_MS = 30.0
 UPDATE_BUDGET_MS = 10.0
 QUEUE_BUDGET_MS = 30.0
 PASSWORD = "Bench-Passwort-2026"  # noqa: S105  (a throwaway database)
-
-
-def make_app(database_url: str):
-    from app import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "SECRET_KEY": "bench",
-            "BASE_URL": "https://sprechstunde.hub.example",
-            "RATELIMIT_ENABLED": False,
-            "WTF_CSRF_ENABLED": False,  # the bench logs in and posts without reading forms
-        }
-    )
 
 
 def seed(app, notes: int, canvases: int) -> tuple[int, int]:

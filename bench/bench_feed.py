@@ -62,6 +62,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def make_app(database_url: str):
+    """The site for an in-process bench (the agenda and canvas benches use it too)."""
     from app import create_app
 
     return create_app(
@@ -70,6 +71,7 @@ def make_app(database_url: str):
             "SECRET_KEY": "bench",
             "BASE_URL": "https://sprechstunde.hub.example",
             "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,  # the benches log in and post without reading forms
         }
     )
 
