@@ -8,7 +8,7 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.extensions import db
 from app.models import Advisor, Booking
@@ -31,8 +31,15 @@ def sections() -> list[tuple[str, str]]:
 
 
 def current_advisor() -> Advisor:
-    """The signed-in advisor's profile; 404 for an advisor account without one yet."""
-    advisor = Advisor.of_user(current_user)
+    """The signed-in advisor's profile; 404 for an advisor account without one yet.
+
+    The types they decline are read only when a page asks (the agenda never does): a
+    statement less on every workspace page."""
+    advisor = db.session.scalar(
+        sa.select(Advisor)
+        .where(Advisor.user_id == current_user.id)
+        .options(lazyload(Advisor.declined_types))
+    )
     if advisor is None:
         abort(404)
     return advisor
