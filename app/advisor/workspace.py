@@ -35,11 +35,7 @@ def current_advisor() -> Advisor:
 
     The types they decline are read only when a page asks (the agenda never does): a
     statement less on every workspace page."""
-    advisor = db.session.scalar(
-        sa.select(Advisor)
-        .where(Advisor.user_id == current_user.id)
-        .options(lazyload(Advisor.declined_types))
-    )
+    advisor = Advisor.of_user(current_user, lazyload(Advisor.declined_types))
     if advisor is None:
         abort(404)
     return advisor

@@ -99,9 +99,10 @@ class Advisor(db.Model):
         return f"<Advisor {self.user_id}>"
 
     @classmethod
-    def of_user(cls, user: User) -> Advisor | None:
-        """The advisor profile of ``user`` (None for anyone without one)."""
-        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id))
+    def of_user(cls, user: User, *options) -> Advisor | None:
+        """The advisor profile of ``user`` (None for anyone without one), loaded with
+        ``options``."""
+        return db.session.scalar(sa.select(cls).where(cls.user_id == user.id).options(*options))
 
     @property
     def is_bookable(self) -> bool:
