@@ -8,6 +8,7 @@ an HTMX request become ``HX-Redirect`` so a whole page never lands inside a targ
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, render_template, request, url_for
@@ -37,6 +38,13 @@ def render(
     else:
         html = render_template(template, fragment=False, **context)
     return Response(html, status=status, mimetype="text/html")
+
+
+def served(sections: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (endpoint, label) pairs of a navigation whose endpoints this installation
+    serves: a feature's blueprint may be left out, and its link with it."""
+    served_endpoints = current_app.view_functions
+    return [(endpoint, label) for endpoint, label in sections if endpoint in served_endpoints]
 
 
 def form_status(form) -> int:

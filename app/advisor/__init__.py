@@ -2,7 +2,11 @@
 the calendar connections (feed, busy-time import, video link) and each booking's details
 with private notes and the outcome."""
 
+from functools import partial
+
 from flask import Blueprint
+
+from app.web import served
 
 bp = Blueprint("advisor", __name__)
 
@@ -17,7 +21,7 @@ from app.advisor import (  # noqa: E402
     workspace,
 )
 
-bp.add_app_template_global(workspace.sections, "workspace_sections")
+bp.add_app_template_global(partial(served, workspace.SECTIONS), "workspace_sections")
 
 # The route modules register their views on import.
 __all__ = [

@@ -4,7 +4,7 @@ they may open (their own; admins may open any)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_login import current_user
@@ -21,13 +21,6 @@ SECTIONS = (
     ("advisor.settings", _l("Buchungsregeln")),
     ("advisor.calendar", _l("Kalender")),
 )
-
-
-def sections() -> list[tuple[str, str]]:
-    """The navigation's sections that this installation serves."""
-    return [
-        (endpoint, label) for endpoint, label in SECTIONS if endpoint in current_app.view_functions
-    ]
 
 
 def current_advisor() -> Advisor:

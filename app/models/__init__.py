@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the complete metadata."""
 
+from app.models.audit import AuditEvent
 from app.models.booking import (
     ACTIVE_STATUSES,
     Advisor,
@@ -19,6 +20,7 @@ from app.models.booking import (
 )
 from app.models.canvas import Canvas, CanvasNote, CanvasTransition, CanvasVersion, ReviewComment
 from app.models.journal import BookingAction, BookingEvent, BookingNote
+from app.models.legal import LegalDocument, LegalKind
 from app.models.mail import OutboxMessage
 from app.models.users import Invitation, Organisation, OrganisationSize, Role, User
 
@@ -26,6 +28,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "Advisor",
     "AdvisorPhoto",
+    "AuditEvent",
     "AvailabilityException",
     "AvailabilityRule",
     "Booking",
@@ -42,6 +45,8 @@ __all__ = [
     "ConsultationType",
     "ExternalCalendar",
     "Invitation",
+    "LegalDocument",
+    "LegalKind",
     "LocationKind",
     "Organisation",
     "OrganisationSize",

@@ -30,6 +30,8 @@ class Topic(db.Model):
     description_de: Mapped[str] = mapped_column(sa.Text, default="")
     description_en: Mapped[str] = mapped_column(sa.Text, default="")
     position: Mapped[int] = mapped_column(default=0)
+    # An inactive topic is no longer offered; bookings made with it keep it.
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
 
     advisors: Mapped[list[Advisor]] = relationship(secondary=advisor_topic, back_populates="topics")
 
@@ -306,6 +308,12 @@ class Booking(db.Model):
     guest_email: Mapped[str | None] = mapped_column(sa.String(254))
     guest_company: Mapped[str | None] = mapped_column(sa.String(200))
     guest_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which privacy notice the guest agreed to (LegalDocument.version; 0 = the built-in
+    # one) and the exact words of the consent they ticked, in the language they saw.
+    guest_consent_version: Mapped[int | None] = mapped_column()
+    guest_consent_text: Mapped[str | None] = mapped_column(sa.String(500))
+    # When the booker's personal data was removed (erasure or the retention purge).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     start: Mapped[datetime] = mapped_column(UTCDateTime)
     end: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked_from: Mapped[datetime] = mapped_column(UTCDateTime)

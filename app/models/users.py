@@ -71,6 +71,9 @@ class User(UserMixin, db.Model):
         sa.String(43), default=lambda: secrets.token_urlsafe(32)
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the account was erased (DSGVO Art. 17): the row stays, so bookings, canvases
+    # and statistics keep their shape, but it holds no personal data and cannot log in.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
