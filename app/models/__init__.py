@@ -1,18 +1,20 @@
 """All models, imported here so Alembic and the app see the complete metadata."""
 
 from app.models.audit import AuditEvent
+from app.models.availability import (
+    AvailabilityException,
+    AvailabilityRule,
+    BusyBlock,
+    CalendarState,
+    ExternalCalendar,
+)
 from app.models.booking import (
     ACTIVE_STATUSES,
     Advisor,
     AdvisorPhoto,
-    AvailabilityException,
-    AvailabilityRule,
     Booking,
     BookingStatus,
-    BusyBlock,
-    CalendarState,
     ConsultationType,
-    ExternalCalendar,
     LocationKind,
     Topic,
     advisor_declined_type,
