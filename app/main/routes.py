@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
-from flask import current_app, flash, jsonify, redirect, request
+from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.extensions import db
-from app.i18n import is_known_locale, remember_locale
-from app.main import bp, queries
+from app.i18n import format_day, is_known_locale, remember_locale, select_timezone
+from app.main import bp, legal, queries
+from app.models.legal import LegalKind
 from app.web import redirect_target, render
 
 
@@ -21,14 +25,42 @@ def index():
 
 @bp.get("/impressum")
 def imprint():
-    """Legal notice (Impressum, § 5 DDG); edit templates/main/imprint.html."""
-    return render("main/imprint.html")
+    """Legal notice (Impressum, § 5 DDG): the latest published version, else the built-in
+    text (templates/main/legal_imprint_builtin.html)."""
+    return _legal_page(LegalKind.IMPRINT, legal.current(LegalKind.IMPRINT))
 
 
 @bp.get("/datenschutz")
 def privacy():
-    """Privacy notice (Art. 13 DSGVO); edit templates/main/privacy.html."""
-    return render("main/privacy.html")
+    """Privacy notice (Art. 13 DSGVO): the latest published version, else the built-in
+    text (templates/main/legal_privacy_builtin.html)."""
+    return _legal_page(LegalKind.PRIVACY, legal.current(LegalKind.PRIVACY))
+
+
+@bp.get("/datenschutz/version/<int:number>")
+def privacy_version(number: int):
+    """An earlier privacy notice, e.g. the one a guest consented to; 0 is the built-in."""
+    newest = legal.current_number(LegalKind.PRIVACY)
+    document = legal.version(LegalKind.PRIVACY, number) if number else None
+    if number > newest or (number and document is None):
+        abort(404)
+    return _legal_page(LegalKind.PRIVACY, document, number=number, newer=number < newest)
+
+
+def _legal_page(kind: LegalKind, document, number: int | None = None, newer: bool = False):
+    locale = str(get_locale() or "de")
+    context = {"document": document, "newer": newer, "number": number}
+    if document is not None:
+        text, fallback = legal.body(document, locale)
+        moment = document.published_at.astimezone(ZoneInfo(select_timezone()))
+        context.update(
+            html=legal.render_markdown(text),
+            fallback=fallback,
+            stand=format_day(moment.date(), "short_date"),
+        )
+    page = "main/imprint.html" if kind == LegalKind.IMPRINT else "main/privacy.html"
+    current_url = url_for("main.imprint" if kind == LegalKind.IMPRINT else "main.privacy")
+    return render(page, current_url=current_url, **context)
 
 
 @bp.post("/sprache")
