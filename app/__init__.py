@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.booking.api import bp as api_bp
     from app.canvas import bp as canvas_bp
     from app.main import bp as main_bp
+    from app.privacy import bp as privacy_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp, url_prefix="/konto")
@@ -85,3 +86,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(canvas_bp, url_prefix="/canvas")
     app.register_blueprint(feed_bp)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(privacy_bp, url_prefix="/konto/datenschutz")

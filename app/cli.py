@@ -73,14 +73,20 @@ def worker(once: bool, interval: float) -> None:
 @click.command("purge-expired")
 @with_appcontext
 def purge_expired() -> None:
-    """Cancel guest bookings whose 30-minute hold ran out unconfirmed (run it from cron)."""
-    from app.booking.service import release_expired_holds
+    """Release expired guest holds and purge personal data past its retention time:
+    guest bookings, spent invitations, sent mails (run it from cron; the worker runs it
+    hourly too)."""
     from app.database import begin_write
+    from app.models.types import utcnow
+    from app.privacy.retention import purge_expired as purge
 
     begin_write(db.session())  # it locks advisors: on SQLite a writer from the start
-    released = release_expired_holds()
+    report = purge(utcnow(), current_app.config["GUEST_RETENTION_DAYS"])
     db.session.commit()
-    click.echo(f"{released} expired holds released.")
+    click.echo(f"{report.holds_released} expired holds released.")
+    click.echo(f"{report.guest_bookings_anonymised} guest bookings anonymised.")
+    click.echo(f"{report.invitations_deleted} invitations deleted.")
+    click.echo(f"{report.outbox_messages_deleted} sent mails deleted.")
 
 
 def init_app(app: Flask) -> None:

@@ -139,6 +139,10 @@ class Config:
         # Unconfirmed guest bookings one e-mail address may hold at once (each blocks a slot
         # for 30 minutes); see app/booking/guest_holds.py.
         self.GUEST_PENDING_HOLDS_MAX = int(os.environ.get("GUEST_PENDING_HOLDS_MAX", "3"))
+        # Days after a guest's meeting ended until their name, address and agenda are
+        # anonymised; sent mails and spent invitations are deleted after as many days
+        # (app/privacy/retention.py, run by `flask purge-expired` and the worker).
+        self.GUEST_RETENTION_DAYS = int(os.environ.get("GUEST_RETENTION_DAYS", "365"))
         # Per logged-in user, not per address: colleagues behind one NAT do not share them.
         self.INVITE_RATE_LIMIT = os.environ.get("INVITE_RATE_LIMIT", "20 per hour")
         self.PASSWORD_CHANGE_RATE_LIMIT = os.environ.get(

@@ -35,6 +35,7 @@ from app.extensions import db
 from app.mail.transport import Transport, build_email
 from app.models import OutboxMessage
 from app.models.types import utcnow
+from app.privacy.retention import purge_if_due
 
 MAX_BACKOFF = timedelta(hours=1)
 # One kind of work the worker does each round (its name for the log, and the work, given
@@ -140,6 +141,7 @@ def jobs(transport: Transport) -> list[Job]:
     return [
         ("reminders", _send_reminders),
         ("calendar import", _import_calendars),
+        ("retention purge", purge_if_due),  # at most hourly per process
         ("outbox", partial(_deliver_outbox, transport)),
     ]
 

@@ -311,7 +311,15 @@ class Booking(db.Model):
 
     @property
     def contact_name(self) -> str:
-        return self.booked_by.name if self.booked_by else (self.guest_name or "")
+        """The booker's name; an erased account's is "Gelöschtes Konto", an anonymised
+        guest's reads "Anonymisiert" (``app.privacy``)."""
+        if self.booked_by:
+            return self.booked_by.name
+        if self.anonymised_at is not None and not self.guest_name:
+            from flask_babel import gettext
+
+            return gettext("Anonymisiert")
+        return self.guest_name or ""
 
     @property
     def contact_email(self) -> str:
