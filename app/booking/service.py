@@ -132,7 +132,10 @@ def is_free(
     now: datetime,
     ignore_booking_id: int | None = None,
 ) -> bool:
-    """Whether ``start`` is one of the advisor's free slots for this type right now."""
+    """Whether ``start`` is one of the advisor's free slots for this type right now;
+    never for an advisor who cannot be booked (deactivated, account off, no hours)."""
+    if not advisor.is_bookable:
+        return False
     slots = free_slots_by_advisor(
         [advisor], ctype, start, start + timedelta(minutes=1), now, ignore_booking_id
     )[advisor.id]
@@ -229,7 +232,7 @@ def book(
     for 30 minutes until they confirm through the mailed link. Raises ``SlotUnavailable``.
     """
     now = now or utcnow()
-    if not ctype.active or (booker is None) == (guest is None):
+    if not ctype.active or not topic.active or (booker is None) == (guest is None):
         raise BookingError("invalid request")
     check_window(ctype, start, now)
     if advisor is not None and (topic not in advisor.topics or not advisor.offers(ctype)):
