@@ -63,9 +63,15 @@ def _cancel_quietly(booking: Booking, reason: str, now: datetime, actor: User | 
         service.cancel(booking, reason, now=now, actor=actor)
     except NotChangeable:
         return False
-    for message in [m for m in db.session.new if isinstance(m, OutboxMessage)]:
-        if message.to_address.lower() == booker_address.lower():
-            db.session.expunge(message)
+    db.session.flush()
+    db.session.execute(
+        sa.delete(OutboxMessage)
+        .where(
+            OutboxMessage.to_address == booker_address,
+            OutboxMessage.sent_at.is_(None),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
     return True
 
 
