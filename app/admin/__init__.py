@@ -25,4 +25,4 @@ SECTIONS = (
 
 bp.add_app_template_global(partial(served, SECTIONS), "admin_sections")
 
-from app.admin import audit_routes, catalog, legal_routes, privacy_routes, routes  # noqa: E402,F401
+from app.admin import advisor_routes, audit_routes, catalog, legal_routes, privacy_routes, routes  # noqa: E402,F401
