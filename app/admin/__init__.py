@@ -25,4 +25,12 @@ SECTIONS = (
 
 bp.add_app_template_global(partial(served, SECTIONS), "admin_sections")
 
-from app.admin import advisor_routes, audit_routes, catalog, legal_routes, privacy_routes, routes  # noqa: E402,F401
+from app.admin import (  # noqa: E402,F401
+    advisor_routes,
+    audit_routes,
+    catalog,
+    dashboard_routes,
+    legal_routes,
+    privacy_routes,
+    routes,
+)

@@ -1,0 +1,498 @@
+"""The dashboard's figures, aggregated in SQL: a constant number of statements whatever the
+number of bookings.
+
+Every function takes the session, the date range (local dates of the hub's zone, both
+included) and returns plain data; the views format it, the tests call these directly.
+
+* bookings per ISO week by status, guest vs account, and the no-show and cancellation rates
+  all come from one grouped query (``booking_counts``);
+* advisor utilisation: booked hours (one grouped query) over offered hours, worked out from
+  the same weekly hours and exceptions the picker uses (``availability.add_hours``: two
+  queries for all advisors, then ``slots.working_periods`` per local day);
+* demand by topic and by consultation type (one query each);
+* canvases by status, and the median time from a submission to the reviewer's decision.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from app.booking.availability import AdvisorCalendar, add_hours
+from app.booking.slots import working_periods
+from app.canvas.workflow import Action, Status
+from app.models import (
+    Advisor,
+    Booking,
+    BookingStatus,
+    Canvas,
+    CanvasTransition,
+    ConsultationType,
+    Topic,
+    User,
+)
+
+WEEK = timedelta(weeks=1)
+DAY = timedelta(days=1)
+LONGEST_RANGE_DAYS = 2 * 366  # "at most two years"
+DEFAULT_PAST_WEEKS = 12  # up to and including the current week
+DEFAULT_FUTURE_WEEKS = 4
+# In the order of the stacked bars (bottom first) and the tables.
+STATUSES = (
+    BookingStatus.CONFIRMED.value,
+    BookingStatus.PENDING.value,
+    BookingStatus.COMPLETED.value,
+    BookingStatus.NO_SHOW.value,
+    BookingStatus.CANCELLED.value,
+)
+# Bookings that took (or take) the advisor's time: what utilisation counts as booked.
+BOOKED_STATUSES = (
+    BookingStatus.CONFIRMED.value,
+    BookingStatus.COMPLETED.value,
+    BookingStatus.NO_SHOW.value,
+)
+DECISIONS = (Action.REQUEST_CHANGES.value, Action.APPROVE.value)
+CANVAS_STATUSES = tuple(status.value for status in Status)
+
+
+class RangeError(ValueError):
+    """Why a requested range was refused (a code the view translates)."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Local dates ``first``..``last`` (both included) in ``zone``."""
+
+    first: date
+    last: date
+    zone: ZoneInfo
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.first, self.zone)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.last + DAY, self.zone)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def weeks(self) -> list[date]:
+        """The Mondays of the ISO weeks the range touches."""
+        monday = self.first - timedelta(days=self.first.weekday())
+        mondays = []
+        while monday <= self.last:
+            mondays.append(monday)
+            monday += WEEK
+        return mondays
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+
+
+def default_range(today: date, zone: ZoneInfo) -> DateRange:
+    """The last 12 weeks up to and including the current one, and the next 4."""
+    monday = today - timedelta(days=today.weekday())
+    first = monday - (DEFAULT_PAST_WEEKS - 1) * WEEK
+    last = monday + (DEFAULT_FUTURE_WEEKS + 1) * WEEK - DAY
+    return DateRange(first, last, zone)
+
+
+def parse_range(von: str | None, bis: str | None, today: date, zone: ZoneInfo) -> DateRange:
+    """The range asked for by ``?von=YYYY-MM-DD&bis=YYYY-MM-DD``; a missing end defaults to
+    the default range's. Raises ``RangeError`` ("format", "order", "span", "years")."""
+    default = default_range(today, zone)
+    if not von and not bis:
+        return default
+    first = _parse_day(von) if von else default.first
+    last = _parse_day(bis) if bis else default.last
+    if first > last:
+        raise RangeError("order")
+    if not (first.year >= 2000 and last.year <= today.year + 5):
+        raise RangeError("years")
+    if (last - first).days + 1 > LONGEST_RANGE_DAYS:
+        raise RangeError("span")
+    return DateRange(first, last, zone)
+
+
+def _parse_day(text: str) -> date:
+    text = text.strip()
+    if len(text) != 10:
+        raise RangeError("format")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RangeError("format") from None
+
+
+# --- SQL helpers -------------------------------------------------------------------------
+
+
+def epoch(session: Session, column):
+    """Seconds since 1970 of a ``UTCDateTime`` column, as SQL on either database:
+    PostgreSQL keeps ``timestamptz``, SQLite naive UTC text."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.extract("epoch", column)
+    # Whole seconds exactly (julianday's floating days are off by microseconds), then the
+    # milliseconds strftime knows.
+    seconds = sa.cast(sa.func.strftime("%s", column), sa.Integer)
+    fraction = sa.cast(sa.func.strftime("%f", column), sa.Float) - sa.cast(
+        sa.func.strftime("%S", column), sa.Integer
+    )
+    return seconds + fraction
+
+
+def whole(session: Session, expression):
+    """The floor of a non-negative number, as an integer, on either database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.cast(sa.func.floor(expression), sa.Integer)
+    return sa.cast(expression, sa.Integer)  # SQLite truncates: the floor for values ≥ 0
+
+
+def week_index(session: Session, column, span: DateRange):
+    """Which week of ``span`` (0 = the week of its first day) the instant in ``column``
+    falls in, by the local calendar of ``span.zone``: its epoch plus the zone's UTC offset
+    at that instant (a CASE over the clock changes inside the range), counted in weeks from
+    the first Monday's local midnight."""
+    zone = span.zone
+    monday = span.first - timedelta(days=span.first.weekday())
+    low = local_midnight(monday, zone)
+    high = span.end
+    offsets = _offset_changes(low, high, zone)
+    first_offset = offsets[0][1]
+    if len(offsets) == 1:
+        offset = sa.literal(first_offset)
+    else:
+        offset = sa.case(
+            *((column >= moment, seconds) for moment, seconds in reversed(offsets[1:])),
+            else_=first_offset,
+        )
+    origin = low.timestamp() + first_offset  # the first Monday 00:00 as "local epoch"
+    return whole(session, (epoch(session, column) + offset - origin) / WEEK.total_seconds())
+
+
+def _offset_changes(low: datetime, high: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
+    """The zone's UTC offset (seconds) at ``low``, and each change up to ``high``, as
+    (instant, new offset): found hour by hour on the days the offset differs."""
+
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds())
+
+    changes = [(low, offset(low))]
+    day = low
+    while day < high:
+        following = min(day + DAY, high)
+        if offset(following) != changes[-1][1]:
+            moment = day
+            while offset(moment) == changes[-1][1]:
+                moment += timedelta(minutes=15)
+            changes.append((moment, offset(moment)))
+        day = following
+    return changes
+
+
+# --- bookings by week, status and kind of booker ------------------------------------------
+
+
+@dataclass
+class WeekRow:
+    monday: date
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass
+class BookingFigures:
+    weeks: list[WeekRow]
+    guest: dict[str, int]  # status → count
+    account: dict[str, int]
+
+    def total(self, status: str) -> int:
+        return sum(week.counts[status] for week in self.weeks)
+
+    @property
+    def all(self) -> int:
+        return sum(week.total for week in self.weeks)
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """no-shows / (completed + no-shows): of the meetings that were due and recorded."""
+        due = self.total("completed") + self.total("no_show")
+        return self.total("no_show") / due if due else None
+
+    @property
+    def cancellation_rate(self) -> float | None:
+        """cancelled / all bookings in the range."""
+        return self.total("cancelled") / self.all if self.all else None
+
+    def not_cancelled(self, counts: dict[str, int]) -> int:
+        return sum(n for status, n in counts.items() if status != "cancelled")
+
+
+def booking_counts(session: Session, span: DateRange) -> BookingFigures:
+    """Bookings starting in the range by ISO week (of the hub's zone), status and booker
+    (guest or account): one grouped query."""
+    index = week_index(session, Booking.start, span).label("week")
+    guest = (Booking.booked_by_id.is_(None)).label("guest")
+    rows = session.execute(
+        sa.select(index, Booking.status, guest, sa.func.count())
+        .where(Booking.start >= span.start, Booking.start < span.end)
+        .group_by(index, Booking.status, guest)
+    ).all()
+    weeks = [WeekRow(monday) for monday in span.weeks()]
+    by_guest = {True: dict.fromkeys(STATUSES, 0), False: dict.fromkeys(STATUSES, 0)}
+    for week, status, is_guest, count in rows:
+        if status not in by_guest[True] or not 0 <= week < len(weeks):
+            continue
+        weeks[week].counts[status] += count
+        by_guest[bool(is_guest)][status] += count
+    return BookingFigures(weeks, guest=by_guest[True], account=by_guest[False])
+
+
+# --- utilisation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Utilisation:
+    advisor_id: int
+    name: str
+    offered_hours: float
+    booked_hours: float
+
+    @property
+    def share(self) -> float | None:
+        return self.booked_hours / self.offered_hours if self.offered_hours else None
+
+
+def utilisation(session: Session, span: DateRange) -> list[Utilisation]:
+    """Booked hours over offered hours per advisor in the range, by name. Offered: their
+    working periods (weekly hours, exceptions, public holidays taken as days off) on each
+    local date of the range, as the picker sees them; booked: the length of their
+    confirmed, completed and no-show bookings starting in the range."""
+    advisors = session.execute(
+        sa.select(Advisor.id, User.name, Advisor.timezone)
+        .join(User, User.id == Advisor.user_id)
+        .order_by(User.name, Advisor.id)
+    ).all()
+    if not advisors:
+        return []
+    length = epoch(session, Booking.end) - epoch(session, Booking.start)
+    booked = dict(
+        session.execute(
+            sa.select(Booking.advisor_id, sa.func.sum(length))
+            .where(
+                Booking.start >= span.start,
+                Booking.start < span.end,
+                Booking.status.in_(BOOKED_STATUSES),
+            )
+            .group_by(Booking.advisor_id)
+        ).all()
+    )
+    calendars = {a.id: AdvisorCalendar(zone=ZoneInfo(a.timezone)) for a in advisors}
+    add_hours(calendars, span.first, span.last)
+    result = []
+    for advisor_id, name, _zone in advisors:
+        offered = offered_seconds(calendars[advisor_id], span.first, span.last)
+        seconds = float(booked.get(advisor_id) or 0)
+        if offered or seconds:
+            result.append(Utilisation(advisor_id, name, offered / 3600, seconds / 3600))
+    return result
+
+
+def offered_seconds(calendar: AdvisorCalendar, first: date, last: date) -> float:
+    """The length of the working periods on local dates ``first``..``last``. A day no
+    exception touches has the weekday's hours: worked out once per weekday and pair of UTC
+    offsets (its midnight's and the next), not once per day."""
+    zone = calendar.zone
+    touched = set()
+    for override in calendar.overrides:
+        day = max(override.first_day, first)
+        while day <= min(override.last_day, last):
+            touched.add(day)
+            day += DAY
+    known: dict[tuple, float] = {}
+    total = 0.0
+    day = first
+    while day <= last:
+        if day in touched:
+            total += _length(day, calendar)
+        else:
+            key = (
+                day.weekday(),
+                datetime.combine(day, time(), tzinfo=zone).utcoffset(),
+                datetime.combine(day + DAY, time(), tzinfo=zone).utcoffset(),
+            )
+            if key not in known:
+                known[key] = _length(day, calendar)
+            total += known[key]
+        day += DAY
+    return total
+
+
+def _length(day: date, calendar: AdvisorCalendar) -> float:
+    return sum(
+        (end - start).total_seconds()
+        for start, end in working_periods(day, calendar.zone, calendar.weekly, calendar.overrides)
+    )
+
+
+# --- demand ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Demand:
+    id: int
+    name_de: str
+    name_en: str
+    booked: int  # not cancelled
+    cancelled: int
+
+
+def _demand(session: Session, span: DateRange, model, column) -> list[Demand]:
+    cancelled = Booking.status == BookingStatus.CANCELLED.value
+    booked = sa.func.sum(sa.case((cancelled, 0), else_=1))
+    dropped = sa.func.sum(sa.case((cancelled, 1), else_=0))
+    rows = session.execute(
+        sa.select(model.id, model.name_de, model.name_en, booked, dropped)
+        .join(Booking, column == model.id)
+        .where(Booking.start >= span.start, Booking.start < span.end)
+        .group_by(model.id, model.name_de, model.name_en)
+    ).all()
+    found = [Demand(*row[:3], int(row[3] or 0), int(row[4] or 0)) for row in rows]
+    return sorted(found, key=lambda d: (-d.booked, -d.cancelled, d.name_de))
+
+
+def demand_by_topic(session: Session, span: DateRange) -> list[Demand]:
+    """Bookings starting in the range per topic (not cancelled, cancelled apart), most
+    booked first."""
+    return _demand(session, span, Topic, Booking.topic_id)
+
+
+def demand_by_type(session: Session, span: DateRange) -> list[Demand]:
+    """The same per consultation type."""
+    return _demand(session, span, ConsultationType, Booking.consultation_type_id)
+
+
+# --- canvases ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CanvasFigures:
+    by_status: dict[str, int]  # today's status of every canvas
+    decisions: int  # decisions made in the range
+    median_hours: float | None  # from the submission to the decision
+
+
+def canvas_figures(session: Session, span: DateRange) -> CanvasFigures:
+    """Every canvas by its current status (one query), and the median time from a
+    submission to the reviewer's decision (changes requested or approved) for decisions in
+    the range: each decision measured from the latest submission of its canvas before it,
+    in SQL (PostgreSQL's ``percentile_cont``; on SQLite the sorted durations, one column of
+    one query)."""
+    counts = dict(
+        session.execute(sa.select(Canvas.status, sa.func.count()).group_by(Canvas.status)).all()
+    )
+    by_status = {status: int(counts.get(status, 0)) for status in CANVAS_STATUSES}
+
+    decision = aliased(CanvasTransition)
+    submission = aliased(CanvasTransition)
+    submitted = (
+        sa.select(sa.func.max(submission.at))
+        .where(
+            submission.canvas_id == decision.canvas_id,
+            submission.action == Action.SUBMIT.value,
+            submission.at <= decision.at,
+        )
+        .scalar_subquery()
+    )
+    waited = (epoch(session, decision.at) - epoch(session, submitted)).label("waited")
+    durations = (
+        sa.select(waited)
+        .where(
+            decision.action.in_(DECISIONS),
+            decision.at >= span.start,
+            decision.at < span.end,
+        )
+        .subquery()
+    )
+    valid = durations.c.waited.is_not(None)
+    if session.get_bind().dialect.name == "postgresql":
+        count, median = session.execute(
+            sa.select(
+                sa.func.count(durations.c.waited),
+                sa.func.percentile_cont(0.5).within_group(durations.c.waited),
+            ).where(valid)
+        ).one()
+        median = float(median) if median is not None else None
+    else:
+        values = session.scalars(
+            sa.select(durations.c.waited).where(valid).order_by(durations.c.waited)
+        ).all()
+        count = len(values)
+        median = statistics.median(values) if values else None
+    return CanvasFigures(
+        by_status,
+        int(count or 0),
+        median / 3600 if median is not None else None,
+    )
+
+
+# --- everything --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    span: DateRange
+    bookings: BookingFigures
+    utilisation: list[Utilisation]
+    topics: list[Demand]
+    types: list[Demand]
+    canvases: CanvasFigures
+
+    @property
+    def booked_hours(self) -> float:
+        return sum(u.booked_hours for u in self.utilisation)
+
+    @property
+    def offered_hours(self) -> float:
+        return sum(u.offered_hours for u in self.utilisation)
+
+    @property
+    def overall_utilisation(self) -> float | None:
+        return self.booked_hours / self.offered_hours if self.offered_hours else None
+
+
+def build(session: Session, span: DateRange) -> Dashboard:
+    return Dashboard(
+        span=span,
+        bookings=booking_counts(session, span),
+        utilisation=utilisation(session, span),
+        topics=demand_by_topic(session, span),
+        types=demand_by_type(session, span),
+        canvases=canvas_figures(session, span),
+    )
+
+
+__all__ = [
+    "DateRange",
+    "RangeError",
+    "booking_counts",
+    "build",
+    "canvas_figures",
+    "default_range",
+    "demand_by_topic",
+    "demand_by_type",
+    "parse_range",
+    "utilisation",
+]
