@@ -41,7 +41,12 @@ def a_round(app, round_jobs, now) -> None:
 def test_a_round_queues_the_reminder_and_sends_it_at_once(app, world, smtp_server, due_meeting):
     with app.app_context():
         round_jobs = jobs(transport_from_config(app.config))
-    assert [name for name, _ in round_jobs] == ["reminders", "calendar import", "outbox"]
+    assert [name for name, _ in round_jobs] == [
+        "reminders",
+        "calendar import",
+        "retention purge",
+        "outbox",
+    ]
     a_round(app, round_jobs, due_meeting)
     [reminder] = smtp_server.messages
     assert reminder["To"] == world.client.email

@@ -22,10 +22,9 @@ from app.models import Booking, Role, User
 from app.models.booking import ACTIVE_STATUSES, Advisor
 from app.models.types import utcnow
 from app.privacy.erasure import erase_guest as erase_guest_bookings
-from app.privacy.erasure import erase_user
-from app.privacy.export import export_guest, export_user
+from app.privacy.erasure import erase_user, upcoming_bookings
+from app.privacy.export import dated_filename, download, export_guest, export_user
 from app.privacy.forms import ConfirmEmailForm, EmailForm, LookupForm
-from app.privacy.routes import dated_filename, download, upcoming_bookings
 from app.web import render
 
 NOTHING_FOUND = _l(

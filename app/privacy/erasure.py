@@ -31,13 +31,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from app.admin.audit import mask_email
 from app.booking import service
 from app.booking.service import NotChangeable
 from app.extensions import db
 from app.models import AuditEvent, Booking, Invitation, OutboxMessage, User
-from app.models.booking import ACTIVE_STATUSES
+from app.models.booking import ACTIVE_STATUSES, Advisor
 
 ERASED_NAME = _l("Gelöschtes Konto")
 ANONYMISED = _l("Anonymisiert")
@@ -271,3 +272,22 @@ def erase_guest(email: str, *, actor: User | None, now: datetime) -> int:
     scrub_outbox(address, replacements, uids=[b.uid for b in bookings])
     scrub_audit({address: mask_email(address)})
     return len(bookings)
+
+
+def upcoming_bookings(user, now) -> list[Booking]:
+    """The user's bookings that deleting the account would cancel."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .options(
+                joinedload(Booking.consultation_type),
+                joinedload(Booking.advisor).joinedload(Advisor.user),
+            )
+            .where(
+                Booking.booked_by_id == user.id,
+                Booking.status.in_(ACTIVE_STATUSES),
+                Booking.start > now,
+            )
+            .order_by(Booking.start)
+        ).unique()
+    )

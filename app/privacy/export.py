@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import Response, current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
@@ -303,3 +303,15 @@ def export_zip(data: dict, locale: str = "de") -> bytes:
             readme = _readme(data)
         archive.writestr("LIESMICH.txt", readme)
     return buffer.getvalue()
+
+
+def download(data: dict, filename: str, locale: str) -> Response:
+    """The ZIP as an attachment that no cache keeps."""
+    response = Response(export_zip(data, locale), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def dated_filename(prefix: str) -> str:
+    return f"{prefix}-{utcnow():%Y-%m-%d}.zip"

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, logout_user
-from sqlalchemy.orm import joinedload
 
 from app.admin.audit import AuditAction, mask_email, record
 from app.extensions import db, limiter
 from app.models import Booking, Canvas, CanvasNote, Role
-from app.models.booking import ACTIVE_STATUSES, Advisor
 from app.models.types import utcnow
 from app.privacy import bp
-from app.privacy.erasure import erase_user
-from app.privacy.export import export_user, export_zip
+from app.privacy.erasure import erase_user, upcoming_bookings
+from app.privacy.export import dated_filename, download, export_user
 from app.privacy.forms import DeleteAccountForm, ExportForm
 from app.web import render
 
@@ -29,25 +27,6 @@ def _per_user() -> str:
     if current_user.is_authenticated:
         return f"user:{current_user.id}"
     return get_remote_address()
-
-
-def upcoming_bookings(user, now) -> list[Booking]:
-    """The user's bookings that deleting the account would cancel."""
-    return list(
-        db.session.scalars(
-            sa.select(Booking)
-            .options(
-                joinedload(Booking.consultation_type),
-                joinedload(Booking.advisor).joinedload(Advisor.user),
-            )
-            .where(
-                Booking.booked_by_id == user.id,
-                Booking.status.in_(ACTIVE_STATUSES),
-                Booking.start > now,
-            )
-            .order_by(Booking.start)
-        ).unique()
-    )
 
 
 def _counts(user) -> dict[str, int]:
@@ -65,18 +44,6 @@ def _counts(user) -> dict[str, int]:
             sa.select(sa.func.count(CanvasNote.id)).where(CanvasNote.created_by_id == user.id)
         ),
     }
-
-
-def download(data: dict, filename: str, locale: str) -> Response:
-    """The ZIP as an attachment that no cache keeps."""
-    response = Response(export_zip(data, locale), mimetype="application/zip")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def dated_filename(prefix: str) -> str:
-    return f"{prefix}-{utcnow():%Y-%m-%d}.zip"
 
 
 @bp.get("/")
