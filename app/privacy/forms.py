@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, PasswordField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from app.forms import Form, email_address, max_length, required
@@ -41,7 +42,10 @@ class ExportForm(Form):
 class LookupForm(Form):
     kind = RadioField(
         _l("Wessen Daten?"),
-        choices=[("account", _l("Ein Konto")), ("guest", _l("Eine Gast-Adresse"))],
+        choices=[
+            SelectChoice("account", _l("Ein Konto")),
+            SelectChoice("guest", _l("Eine Gast-Adresse")),
+        ],
         default="account",
         validators=[required(_l("Bitte wählen Sie Konto oder Gast-Adresse."))],
     )
