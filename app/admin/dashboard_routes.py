@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Response, abort, current_app, request
 from flask_babel import format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
@@ -183,16 +184,31 @@ FIGURES = (
 
 
 def page_value(value, kind: str) -> str:
-    """A cell as the page shows it, in the viewer's language."""
+    """A cell as the page shows it, in the viewer's language: what Babel writes for
+    "#,##0", "#,##0.0" and "#,##0.0 %", with the locale's symbols (a year's table has
+    hundreds of cells; Babel's pattern engine per cell would cost more than the SQL)."""
     if value is None:
         return "–"
     if kind == "int":
-        return format_decimal(value)
+        return f"{int(value):,}".translate(_symbols())
     if kind == "hours":
-        return format_decimal(round(value, 1), format="#,##0.0")
+        return f"{value:,.1f}".translate(_symbols())
     if kind == "percent":
-        return format_percent(value, format="#,##0.0 %")
+        return f"{value * 100:,.1f} %".translate(_symbols())
     return str(value)
+
+
+def _symbols() -> dict[int, str]:
+    """Python's "," and "." as the current locale's group and decimal symbols."""
+    locale = str(get_locale() or "de")
+    if locale not in _SYMBOLS:
+        _SYMBOLS[locale] = str.maketrans(
+            {",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}
+        )
+    return _SYMBOLS[locale]
+
+
+_SYMBOLS: dict[str, dict[int, str]] = {}
 
 
 def csv_value(value, kind: str) -> str:
