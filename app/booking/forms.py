@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     EmailField,
     Field,
     SelectChoice,
@@ -16,6 +17,7 @@ from wtforms.form import BaseForm
 from wtforms.validators import Optional
 
 from app.auth.forms import RegistrationForm
+from app.booking.consent import GUEST_CONSENT
 from app.forms import Form, email_address, max_length, required
 
 
@@ -78,7 +80,10 @@ class GuestBookingForm(BookingForm):
             max_length(200),
         ],
     )
-    accept_privacy = RegistrationForm.accept_privacy
+    # Its label is the sentence stored with the booking (app.booking.consent).
+    accept_privacy = BooleanField(
+        GUEST_CONSENT, validators=RegistrationForm.accept_privacy.kwargs["validators"]
+    )
     website = RegistrationForm.website
 
 

@@ -25,6 +25,7 @@ from flask import current_app
 
 from app.booking import freshness, guest_holds, history, notifications, reminders
 from app.booking.availability import free_slots_by_advisor, holds_time, rules_for
+from app.booking.consent import guest_consent
 from app.booking.meeting import give_room
 from app.database import is_transient, lock_row
 from app.extensions import db
@@ -288,6 +289,7 @@ def _booked_by(booking: Booking, booker: User | None, guest: Guest | None, now: 
         booking.guest_email = guest_holds.normalise(guest.email)
         booking.guest_company = guest.company.strip()
         booking.guest_consent_at = now
+        booking.guest_consent_version, booking.guest_consent_text = guest_consent(booking.locale)
         booking.status = BookingStatus.PENDING.value
         booking.hold_expires_at = now + GUEST_HOLD
 

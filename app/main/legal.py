@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from app.admin.audit import AuditAction, record
 from app.extensions import db
 from app.models import User
 from app.models.legal import LegalDocument, LegalKind
@@ -30,12 +29,6 @@ LINK_SCHEMES = ("http://", "https://", "mailto:")
 TITLES = {LegalKind.IMPRINT: _l("Impressum"), LegalKind.PRIVACY: _l("Datenschutzhinweise")}
 # What the audit log keeps: the same in every reader's language.
 _LOG_TITLES = {LegalKind.IMPRINT: "Impressum", LegalKind.PRIVACY: "Datenschutzhinweise"}
-
-# The sentence a guest ticks when booking; stored with the booking in its language.
-GUEST_CONSENT = _l(
-    "Ich habe die Datenschutzhinweise gelesen und bin mit der Verarbeitung "
-    "meiner Daten zur Beratung einverstanden."
-)
 
 
 class PublishConflict(Exception):
@@ -122,6 +115,8 @@ def publish(
     """Publish the next version after ``based_on`` (the version the editor showed) and log
     it; commits. PublishConflict when another version was published meanwhile: the unique
     (kind, version) constraint lets only one of two concurrent saves have the number."""
+    from app.admin.audit import AuditAction, record  # here: app.admin imports this module
+
     if based_on < 0 or based_on > current_number(kind):
         raise PublishConflict()
     document = LegalDocument(
@@ -205,9 +200,3 @@ def starting_text(kind: LegalKind, locale: str) -> str:
                 ),
             ]
     return "\n\n".join(parts) + "\n"
-
-
-def consent_sentence(locale: str) -> str:
-    """The guest's consent sentence exactly as it reads in ``locale``."""
-    with force_locale(locale or "de"):
-        return str(GUEST_CONSENT)

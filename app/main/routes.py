@@ -47,6 +47,12 @@ def privacy_version(number: int):
     return _legal_page(LegalKind.PRIVACY, document, number=number, newer=number < newest)
 
 
+@bp.app_template_global("privacy_version_number")
+def privacy_version_number() -> int:
+    """The privacy notice's version in force, for links to exactly that text."""
+    return legal.current_number(LegalKind.PRIVACY)
+
+
 def _legal_page(kind: LegalKind, document, number: int | None = None, newer: bool = False):
     locale = str(get_locale() or "de")
     context = {"document": document, "newer": newer, "number": number}
