@@ -16,12 +16,12 @@ WIDTH = 720
 PLOT_LEFT = 64  # room for the value axis' labels
 PLOT_RIGHT = 12
 PLOT_TOP = 12
-AXIS_ROOM = 62  # below the bars: category labels
+AXIS_ROOM = 54  # below the bars: category labels
 MAX_CATEGORY_LABELS = 13
 BAR_HEIGHT = 22  # horizontal bars
 BAR_GAP = 14
 BAR_WIDTH = 480  # horizontal bar charts: half a desktop page, a phone's width at ~0.7
-LABEL_ROOM = 180  # left of horizontal bars: their names
+LABEL_ROOM = 190  # left of horizontal bars: their names
 
 
 def nice_maximum(value: float) -> float:
