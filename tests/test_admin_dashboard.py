@@ -459,3 +459,19 @@ def test_all_figures_take_eight_statements(app, world):
             sa.event.remove(engine, "before_cursor_execute", record)
     assert found.bookings.total("confirmed") == 5
     assert len([s for s in statements if not s.startswith("BEGIN")]) == 8
+
+
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_page_numbers_read_as_babel_writes_them(app, locale):
+    from flask_babel import force_locale, format_decimal, format_percent
+
+    from app.admin.dashboard_routes import page_value
+
+    with app.test_request_context(), force_locale(locale):
+        for whole in (0, 7, 1234, 987654):
+            assert page_value(whole, "int") == format_decimal(whole)
+        for hours in (0.0, 3.25, 1234.56, 40.0):
+            assert page_value(hours, "hours") == format_decimal(hours, format="#,##0.0")
+        for share in (0.0, 0.1, 0.12345, 1.5):
+            assert page_value(share, "percent") == format_percent(share, format="#,##0.0 %")
+        assert page_value(None, "percent") == "–"

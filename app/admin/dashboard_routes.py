@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Response, abort, current_app, request
-from flask_babel import format_decimal, format_percent, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -238,9 +238,11 @@ def csv_header(column: Column) -> str:
 
 
 def chart_number(value: float, kind: str = "int") -> str:
+    """A tick or bar value: whole numbers without decimals, else one ("2,5 %", "12,5")."""
     if kind == "percent":
-        return format_percent(value, format="#,##0.# %")
-    return format_decimal(value, format="#,##0.#")
+        value *= 100
+    text = f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
+    return text.translate(_symbols()) + (" %" if kind == "percent" else "")
 
 
 # --- views -------------------------------------------------------------------------------
