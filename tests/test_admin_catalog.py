@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
 import pytest
 import sqlalchemy as sa
 
+from app.booking import service
 from app.extensions import db
-from app.models import ConsultationType, Role, Topic
+from app.models import Advisor, AuditEvent, Booking, ConsultationType, Role, Topic, User
+from tests.booking_support import at, book, fetch, monday_in, writing
 
 TYPE_FORM = {
     "name_de": "Workshop Geschäftsmodell",
@@ -115,3 +120,179 @@ def test_location_details_round_trip_in_both_languages(app, client, admin):
         assert (ctype.location_detail_de, ctype.location_detail_en) == (
             "Musterstraße 1, Dormagen", "",
         )  # fmt: skip
+
+
+# --- the audit log, deleting and deactivating ------------------------------------------
+
+
+def audit_actions(app) -> list[tuple[str, int | None]]:
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(AuditEvent.action, AuditEvent.target_id).order_by(AuditEvent.id)
+        )
+        return [(action, target_id) for action, target_id in rows]
+
+
+def test_saving_is_recorded_in_the_audit_log(app, client, admin, make):
+    client.submit("/admin/beratungsarten/neu", TYPE_FORM)
+    topic = make.topic()
+    client.submit(
+        f"/admin/themen/{topic.id}",
+        {"name_de": "Digitalisierung", "name_en": "Digitalisation", "slug": "digitalisierung",
+         "active": "y"},
+    )  # fmt: skip
+    with app.app_context():
+        type_id = db.session.scalar(sa.select(ConsultationType.id))
+    assert audit_actions(app) == [("consultation_type.saved", type_id), ("topic.saved", topic.id)]
+
+
+def test_an_unreferenced_topic_and_type_are_deleted_after_confirming(app, client, admin, make):
+    topic = make.topic()
+    make.advisor(topic)
+    ctype = make.consultation_type()
+    confirm = client.get(f"/admin/themen/{topic.id}/loeschen").get_data(as_text=True)
+    assert "Keine Buchung verweist darauf." in confirm and "Endgültig löschen" in confirm
+    with app.app_context():
+        assert db.session.get(Topic, topic.id) is not None  # asking deletes nothing
+    assert client.submit(f"/admin/themen/{topic.id}/loeschen").status_code == 302
+    assert client.submit(f"/admin/beratungsarten/{ctype.id}/loeschen").status_code == 302
+    with app.app_context():
+        assert db.session.get(Topic, topic.id) is None
+        assert db.session.get(ConsultationType, ctype.id) is None
+        assert db.session.scalar(sa.select(sa.func.count(Advisor.id))) == 1
+    assert audit_actions(app) == [
+        ("topic.deleted", topic.id), ("consultation_type.deleted", ctype.id),
+    ]  # fmt: skip
+
+
+def test_a_referenced_topic_is_deactivated_instead(app, client, admin, world):
+    for clock in ("10:00", "11:00"):
+        book(app, world, at(monday_in(2), clock))
+    url = f"/admin/themen/{world.topic.id}/loeschen"
+    confirm = client.get(url).get_data(as_text=True)
+    assert "2 Buchungen verweisen darauf." in confirm
+    assert "Stattdessen deaktivieren" in confirm and "Endgültig löschen" not in confirm
+    refused = client.submit(url)  # a delete sent anyway (an old page)
+    assert refused.status_code == 409
+    with app.app_context():
+        assert db.session.get(Topic, world.topic.id).active
+    assert client.submit(url, {"action": "deactivate"}).status_code == 302
+    with app.app_context():
+        assert not db.session.get(Topic, world.topic.id).active
+    assert audit_actions(app) == [("topic.deactivated", world.topic.id)]
+    assert "bereits deaktiviert" in client.get(url).get_data(as_text=True)
+
+
+def test_a_referenced_type_is_deactivated_instead(app, client, admin, world):
+    book(app, world, at(monday_in(2), "10:00"))
+    url = f"/admin/beratungsarten/{world.ctype.id}/loeschen"
+    assert "1 Buchung verweist darauf." in client.get(url).get_data(as_text=True)
+    client.submit(url, {"action": "deactivate"})
+    with app.app_context():
+        assert not db.session.get(ConsultationType, world.ctype.id).active
+    assert audit_actions(app) == [("consultation_type.deactivated", world.ctype.id)]
+
+
+def test_deleting_unknown_entries_is_404_and_only_for_admins(client, auth, make):
+    auth.login(make.user(role=Role.ADMIN).email)
+    assert client.get("/admin/themen/999/loeschen").status_code == 404
+    assert client.submit("/admin/beratungsarten/999/loeschen").status_code == 404
+    auth.logout()
+    topic = make.topic()
+    auth.login(make.user(role=Role.ADVISOR).email)
+    assert client.submit(f"/admin/themen/{topic.id}/loeschen").status_code == 403
+
+
+def test_the_topic_form_deactivates_a_topic(app, client, admin, world):
+    form = client.get(f"/admin/themen/{world.topic.id}").get_data(as_text=True)
+    assert re.search(r'<input [^>]*checked id="active" name="active"', form)
+    client.submit(
+        f"/admin/themen/{world.topic.id}",
+        {"name_de": "Digitalisierung", "name_en": "Digitalisation", "slug": "digitalisierung"},
+    )
+    with app.app_context():
+        assert not db.session.get(Topic, world.topic.id).active
+    assert "nein" in client.get("/admin/themen").get_data(as_text=True)
+
+
+# --- an inactive topic is offered nowhere; its bookings keep it --------------------------
+
+
+@pytest.fixture
+def retired(app, make, world):
+    """A second topic Brandt advises on, then deactivated."""
+    topic = make.topic("kreislauf", "Kreislaufwirtschaft")
+    with app.app_context():
+        advisor = db.session.get(Advisor, world.brandt.id)
+        advisor.topics = [*advisor.topics, db.session.get(Topic, topic.id)]
+        db.session.commit()
+    booking_id = book_topic(app, world, topic)
+    with app.app_context():
+        db.session.get(Topic, topic.id).active = False
+        db.session.commit()
+    return SimpleNamespace(topic=topic, booking_id=booking_id)
+
+
+def book_topic(app, world, topic) -> int:
+    with writing(app):
+        booking = service.book(
+            ctype=db.session.get(ConsultationType, world.ctype.id),
+            topic=db.session.get(Topic, topic.id),
+            advisor=db.session.get(Advisor, world.brandt.id),
+            start=at(monday_in(2), "15:00"),
+            agenda="",
+            booker=db.session.get(User, world.client.id),
+        )
+        db.session.commit()
+        return booking.id
+
+
+def test_an_inactive_topic_is_gone_from_the_picker(client, world, retired):
+    picker = client.get("/beratung/termine").get_data(as_text=True)
+    assert "Digitalisierung" in picker and "Kreislaufwirtschaft" not in picker
+    assert client.get("/beratung/termine?topic=kreislauf").status_code == 404
+
+
+def test_an_inactive_topic_is_gone_from_the_home_page(client, world, retired):
+    home = client.get("/").get_data(as_text=True)
+    assert "Digitalisierung" in home and "Kreislaufwirtschaft" not in home
+    assert "topic=kreislauf" not in home
+
+
+def test_an_inactive_topic_is_gone_from_the_api(client, world, retired):
+    week = monday_in(2)
+    response = client.get(f"/api/v1/slots?type=erstgespraech&topic=kreislauf&from={week}&to={week}")
+    assert response.status_code == 400
+    assert "no active topic with this slug" in response.get_data(as_text=True)
+
+
+def test_booking_an_inactive_topic_is_refused(app, client, auth, world, retired):
+    auth.login(world.client.email)
+    start = at(monday_in(2), "11:00")
+    url = (
+        f"/beratung/buchen?type=erstgespraech&topic=kreislauf&advisor={world.brandt.id}"
+        f"&start={start:%Y-%m-%dT%H:%MZ}"
+    )
+    response = client.submit(url, {"agenda": "Altes Lesezeichen"}, follow_redirects=True)
+    assert "Zu diesem Thema bieten wir keine Termine mehr an." in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Booking.id))) == 1  # the earlier one
+    with pytest.raises(service.BookingError), writing(app):  # the service refuses it too
+        service.book(
+            ctype=db.session.get(ConsultationType, world.ctype.id),
+            topic=db.session.get(Topic, retired.topic.id),
+            advisor=None,
+            start=start,
+            agenda="",
+            booker=db.session.get(User, world.client.id),
+        )
+
+
+def test_existing_bookings_keep_an_inactive_topic(app, client, auth, world, retired):
+    auth.login(world.client.email)
+    mine = client.get("/beratung/meine-termine").get_data(as_text=True)
+    assert "Kreislaufwirtschaft" in mine
+    assert fetch(app, retired.booking_id).topic_id == retired.topic.id
+    with app.app_context():
+        booking = db.session.get(Booking, retired.booking_id)
+        assert booking.topic.name_de == "Kreislaufwirtschaft" and booking.status == "confirmed"

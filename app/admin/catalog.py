@@ -9,11 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.admin import bp
+from app.admin.audit import AuditAction, record
 from app.admin.catalog_forms import ConsultationTypeForm, TopicForm
 from app.auth.access import role_required
 from app.extensions import db
 from app.i18n import localised
-from app.models import Advisor, ConsultationType, Role, Topic
+from app.models import Advisor, Booking, ConsultationType, Role, Topic
 from app.web import form_status, render
 
 SLUG_TAKEN = _l("Dieser Kurzname ist schon vergeben. Bitte wählen Sie einen anderen.")
@@ -51,6 +52,7 @@ def edit_consultation_type(type_id: int | None):
         else:
             form.populate_obj(ctype)
             db.session.add(ctype)
+            record(AuditAction.TYPE_SAVED, ctype, target_label=ctype.name_de)
             db.session.commit()
             flash(_("„%(name)s“ ist gespeichert.", name=localised(ctype, "name")), "success")
             return redirect(url_for("admin.consultation_types"))
@@ -97,6 +99,7 @@ def edit_topic(topic_id: int | None):
             form.populate_obj(topic)
             topic.advisors = [a for a in advisors if a.id in chosen]
             db.session.add(topic)
+            record(AuditAction.TOPIC_SAVED, topic, target_label=topic.name_de)
             db.session.commit()
             flash(_("„%(name)s“ ist gespeichert.", name=localised(topic, "name")), "success")
             return redirect(url_for("admin.topics"))
@@ -109,3 +112,73 @@ def edit_topic(topic_id: int | None):
         advisors=advisors,
         chosen=chosen,
     )
+
+
+# --- deleting, or deactivating what bookings still refer to ------------------------------
+
+DELETE_KINDS = {
+    # model: (the booking column that refers to it, its list, the two audit actions)
+    ConsultationType: (
+        Booking.consultation_type_id,
+        "admin.consultation_types",
+        AuditAction.TYPE_DELETED,
+        AuditAction.TYPE_DEACTIVATED,
+    ),
+    Topic: (
+        Booking.topic_id,
+        "admin.topics",
+        AuditAction.TOPIC_DELETED,
+        AuditAction.TOPIC_DEACTIVATED,
+    ),
+}
+
+
+def _delete_or_deactivate(model, row_id: int):
+    """GET: what deleting would do; POST: delete it, or (``action=deactivate``, or when
+    bookings refer to it) only deactivate it. Bookings never lose their type or topic."""
+    entry = db.session.get(model, row_id) or abort(404)
+    column, listing, deleted, deactivated = DELETE_KINDS[model]
+    references = db.session.scalar(sa.select(sa.func.count()).where(column == row_id))
+    name = localised(entry, "name")
+    status = 200
+    if request.method == "POST":
+        if request.form.get("action") == "deactivate":
+            if entry.active:
+                entry.active = False
+                record(deactivated, entry, target_label=entry.name_de)
+                db.session.commit()
+            flash(
+                _("„%(name)s“ ist deaktiviert und wird nicht mehr angeboten.", name=name),
+                "success",
+            )
+            return redirect(url_for(listing))
+        if not references:
+            record(deleted, entry, target_label=entry.name_de)
+            db.session.delete(entry)
+            db.session.commit()
+            flash(_("„%(name)s“ ist gelöscht.", name=name), "success")
+            return redirect(url_for(listing))
+        status = 409  # referenced meanwhile: explained below, nothing deleted
+    return render(
+        "admin/catalog_delete.html",
+        status=status,
+        entry=entry,
+        name=name,
+        references=references,
+        is_topic=model is Topic,
+        listing=listing,
+    )
+
+
+@bp.route("/beratungsarten/<int:type_id>/loeschen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def delete_consultation_type(type_id: int):
+    """Delete a type no booking refers to; otherwise offer to deactivate it."""
+    return _delete_or_deactivate(ConsultationType, type_id)
+
+
+@bp.route("/themen/<int:topic_id>/loeschen", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def delete_topic(topic_id: int):
+    """Delete a topic no booking refers to; otherwise offer to deactivate it."""
+    return _delete_or_deactivate(Topic, topic_id)

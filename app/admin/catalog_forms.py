@@ -97,3 +97,11 @@ class TopicForm(Form):
     name_en = StringField(_l("Name (Englisch)"), validators=[required(NAME_EN), max_length(120)])
     description_de = TextAreaField(_l("Beschreibung (Deutsch)"), validators=[max_length(2000)])
     description_en = TextAreaField(_l("Beschreibung (Englisch)"), validators=[max_length(2000)])
+    active = BooleanField(
+        _l("Wird angeboten"),
+        default=True,
+        description=_l(
+            "Ohne Haken erscheint das Thema nirgends mehr zur Buchung; "
+            "bestehende Termine behalten es."
+        ),
+    )

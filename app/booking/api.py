@@ -86,11 +86,11 @@ def _read_query() -> tuple[ConsultationType, Topic, list[Advisor], date, date, s
         invalid.append({"name": "type", "reason": "no active consultation type with this slug"})
     topic = db.session.scalar(
         sa.select(Topic)
-        .where(Topic.slug == request.args.get("topic", ""))
+        .where(Topic.slug == request.args.get("topic", ""), Topic.active)
         .options(selectinload(Topic.advisors).selectinload(Advisor.user))
     )
     if topic is None:
-        invalid.append({"name": "topic", "reason": "no topic with this slug"})
+        invalid.append({"name": "topic", "reason": "no active topic with this slug"})
     advisors: list[Advisor] = []
     if topic is not None:
         wanted = request.args.get("advisor", ANY_ADVISOR)

@@ -57,6 +57,7 @@ def topics_with_advisors() -> list[Topic]:
     return list(
         db.session.scalars(
             sa.select(Topic)
+            .where(Topic.active)  # an inactive topic is offered nowhere
             .options(selectinload(Topic.advisors).selectinload(Advisor.user))
             .order_by(Topic.position, Topic.id)
         )

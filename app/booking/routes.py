@@ -247,6 +247,15 @@ def conflicted(error: sa.exc.DBAPIError):
 def book():
     """Step 3: the agenda (and, for guests, who they are); then the booking is made."""
     choice = read_choice(request.args)
+    if not choice.topic.active:  # an old link: the topic is no longer offered
+        flash(
+            _(
+                "Zu diesem Thema bieten wir keine Termine mehr an. Bitte wählen Sie ein "
+                "anderes Thema."
+            ),
+            "error",
+        )
+        return redirect(url_for("booking.picker", type=choice.ctype.slug))
     zone = _viewer_zone()
     form = _form_for_viewer()
     try:

@@ -46,5 +46,10 @@ def home_offer() -> HomeOffer:
     picker accepts; a fixed number of queries however many advisors there are.
     """
     offer = current_offer()
-    advisors = [advisor for advisor in active_advisors() if advisor.topics and advisor.is_bookable]
+    offered = {topic.id for topic in offer.topics}
+    advisors = [
+        advisor
+        for advisor in active_advisors()
+        if any(t.id in offered for t in advisor.topics) and advisor.is_bookable
+    ]
     return HomeOffer(offer.types, offer.topics, advisors)
