@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import AuditEvent, Booking, Role, User
 from tests.booking_support import GUEST
 from tests.privacy_support import occurrences, past_booking, unzip, upcoming
+from tests.test_html import audit, nu_errors
 
 PAGE = "/admin/datenschutz"
 
@@ -147,3 +148,67 @@ def test_admins_cannot_erase_themselves(app, world, make, auth, client):
     assert client.submit(f"{PAGE}/konto-loeschen", {"email": me.email}).status_code == 409
     with app.app_context():
         assert db.session.get(User, me.id).erased_at is None
+
+
+def privacy_pages(app, world, make, auth, client):
+    upcoming(app, world)
+    upcoming(app, world, clock="14:00", guest=GUEST)
+    auth.login(world.client.email)
+    yield "overview", client.get("/konto/datenschutz/")
+    yield "delete", client.get("/konto/datenschutz/konto-loeschen")
+    yield (
+        "delete-error",
+        client.submit("/konto/datenschutz/konto-loeschen", {"password": "", "confirm": "nein"}),
+    )
+    auth.logout()
+    auth.login(make.user(role=Role.ADMIN).email)
+    yield "admin", client.get(PAGE)
+    yield "admin-errors", client.submit(f"{PAGE}/export", {"kind": "x", "email": "kein"})
+    yield (
+        "admin-unknown",
+        client.submit(f"{PAGE}/export", {"kind": "guest", "email": "nie@da.example"}),
+    )
+    yield (
+        "guest-confirm",
+        client.get(f"{PAGE}/gast-loeschen", query_string={"guest-email": "eva@gast.example"}),
+    )
+    yield (
+        "account-confirm",
+        client.get(f"{PAGE}/konto-loeschen", query_string={"account-email": world.client.email}),
+    )
+
+
+def test_the_pages_keep_the_markup_rules(app, world, make, auth, client, tmp_path):
+    files = []
+    for state, response in privacy_pages(app, world, make, auth, client):
+        html = response.get_data(as_text=True)
+        assert response.status_code in (200, 404, 422), state
+        assert html.count("<h1") == 1, state
+        found = audit(html)
+        assert [name for name, count in found.ids.items() if count > 1] == [], state
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
+        assert found.htmx_without_target == [] and found.inline == [], state
+        page = tmp_path / f"{state}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+
+
+def test_wrong_passwords_are_rate_limited_like_logins(app, world, auth, client):
+    app.config["RATELIMIT_ENABLED"] = True
+    from app.extensions import limiter
+
+    limiter.reset()
+    auth.login(world.client.email)
+    statuses = [
+        client.submit(
+            "/konto/datenschutz/konto-loeschen", {"password": "falsch", "confirm": "LÖSCHEN"}
+        ).status_code
+        for _ in range(12)
+    ]
+    limiter.reset()  # the next test starts with a clean slate
+    assert statuses[0] == 422
+    assert 429 in statuses
+    with app.app_context():
+        assert db.session.get(User, world.client.id).erased_at is None
