@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectChoice, SelectField, StringField
-from wtforms.validators import AnyOf
+from wtforms import EmailField, SelectChoice, SelectField, StringField, ValidationError
+from wtforms.validators import AnyOf, Optional
 
+from app.auth.forms import SIZE_LABELS
 from app.forms import Form, email_address, max_length, required
 from app.models import Role
 
@@ -31,3 +32,42 @@ class StaffUserForm(Form):
         ],
         validate_choice=False,
     )
+
+
+class UserForm(Form):
+    """An account's name and role; which roles it may take is the service's rule."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[required(_l("Bitte geben Sie den Namen der Person ein.")), max_length(120)],
+    )
+    role = SelectField(_l("Rolle"), validate_choice=False)
+
+    def __init__(self, roles: dict[str, str], *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice(value, label) for value, label in roles.items()]
+
+    def validate_role(self, field) -> None:
+        if field.data not in set(Role):
+            raise ValidationError(_l("Bitte wählen Sie eine der angebotenen Rollen."))
+
+
+class OrganisationForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[
+            required(_l("Bitte geben Sie den Namen der Organisation ein.")),
+            max_length(200),
+        ],
+    )
+    industry = StringField(_l("Branche"), validators=[Optional(), max_length(120)])
+    city = StringField(_l("Ort"), validators=[Optional(), max_length(120)])
+    size = SelectField(
+        _l("Unternehmensgröße"),
+        choices=[SelectChoice(value, label) for value, label in SIZE_LABELS.items()],
+        validate_choice=False,
+    )
+
+    def validate_size(self, field) -> None:
+        if field.data not in SIZE_LABELS:
+            raise ValidationError(_l("Bitte wählen Sie eine der angebotenen Größen."))

@@ -1,30 +1,48 @@
-"""The hub's administration: for now, the people who use the site."""
+"""The hub's administration: accounts (search, edit, (de)activate, mails sent again, who
+reviews canvases) and organisations. The rules are in ``app.admin.people``."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
+from flask_login import current_user
 
-from app.admin import bp
-from app.admin.forms import StaffUserForm
+from app.admin import bp, people
+from app.admin.forms import OrganisationForm, StaffUserForm, UserForm
 from app.auth import service
 from app.auth.access import role_required
 from app.extensions import db
-from app.models import Advisor, Role, User
-from app.web import form_status, render
+from app.models import Advisor, Organisation, Role, User
+from app.models.types import utcnow
+from app.web import form_status, render, wants_fragment
+
+USERS = "admin/users.html"
+USER = "admin/user.html"
+
+
+def _list_context() -> dict:
+    filters = people.user_filter(request.args)
+    return {
+        "filters": filters,
+        "found": people.search_users(filters),
+        "role_labels": people.ROLE_LABELS,
+        "status_labels": people.STATUS_LABELS,
+        "statuses": people.Status,
+    }
 
 
 @bp.route("/nutzer", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def users():
-    """All accounts, and a form to add an advisor or admin (they get a welcome mail)."""
+    """All accounts, searchable and filtered, and a form to add an advisor or admin (they
+    get a welcome mail). HTMX: the search swaps the results, the form itself."""
     form = StaffUserForm()
     if form.validate_on_submit():
-        role = Role(form.role.data)
         try:
-            user = service.create_staff_user(email=form.email.data, name=form.name.data, role=role)
+            user = people.create_staff(
+                email=form.email.data, name=form.name.data, role=Role(form.role.data)
+            )
         except service.AccountError:
             form.email.errors.append(
                 _(
@@ -33,25 +51,127 @@ def users():
                 )
             )
         else:
-            if role == Role.ADVISOR:
-                db.session.add(Advisor(user=user))
             db.session.commit()
             flash(
                 _("%(name)s wurde angelegt und per E-Mail eingeladen.", name=user.name),
                 "success",
             )
             return redirect(url_for("admin.users"))
-    accounts = db.session.scalars(
-        sa.select(User).options(selectinload(User.organisation)).order_by(User.role, User.name)
-    ).all()
+    block = "form" if request.method == "POST" else "results"
+    return render(USERS, block=block, status=form_status(form), form=form, **_list_context())
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _user_page(user: User, form: UserForm | None = None, block: str = "content", status=200):
+    roles = {role: people.ROLE_LABELS[role] for role in people.allowed_roles(user)}
     return render(
-        "admin/users.html",
-        block="form",
-        status=form_status(form),
-        form=form,
-        users=accounts,
-        # user id → may review canvases, for every advisor profile
-        reviewing=dict(db.session.execute(sa.select(Advisor.user_id, Advisor.is_reviewer)).all()),
+        USER,
+        block=block,
+        status=status,
+        user=user,
+        form=form or UserForm(roles, obj=user, formdata=None),
+        status_label=people.STATUS_LABELS[people.status_of(user)],
+        erased=user.erased_at is not None,
+        role_labels=people.ROLE_LABELS,
+        advisor=db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id)),
+        counts=people.booking_counts(user),
+        may_resend=people.can_resend_invitation(user),
+    )
+
+
+@bp.route("/nutzer/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user(user_id: int):
+    """One account: what it is, and its name and role to change."""
+    user = _user_or_404(user_id)
+    roles = {role: people.ROLE_LABELS[role] for role in people.allowed_roles(user)}
+    form = UserForm(roles, obj=user) if request.method == "POST" else None
+    if form is not None and form.validate_on_submit():
+        try:
+            changes = people.change_user(
+                user, name=form.name.data, role=form.role.data, actor=current_user
+            )
+        except people.Refused as refusal:
+            db.session.rollback()
+            user = _user_or_404(user_id)
+            form.role.errors = [str(refusal)]
+        else:
+            db.session.commit()
+            if changes:
+                flash(_("Die Änderungen an %(name)s sind gespeichert.", name=user.name), "success")
+            return redirect(url_for("admin.user", user_id=user.id))
+    if form is not None:
+        return _user_page(user, form, block="form", status=422 if form.errors else 200)
+    return _user_page(user)
+
+
+@bp.route("/nutzer/<int:user_id>/aktiv", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def user_activation(user_id: int):
+    """Activate (``aktiv=1``) or deactivate (``aktiv=0``) an account; a GET asks first
+    whether to deactivate and says what that does."""
+    user = _user_or_404(user_id)
+    if request.method == "GET":
+        return render("admin/user_deactivate.html", user=user, erased=user.erased_at is not None)
+    active = request.form.get("aktiv") == "1"
+    try:
+        changed = people.set_active(user, active, actor=current_user)
+    except people.Refused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        if changed:
+            flash(
+                _("%(name)s kann sich wieder anmelden.", name=user.name)
+                if active
+                else _(
+                    "%(name)s ist deaktiviert und überall abgemeldet.",
+                    name=user.name,
+                ),
+                "success",
+            )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+def _send(user_id: int, action, done: str):
+    user = _user_or_404(user_id)
+    try:
+        action(user)
+    except people.Refused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+    else:
+        db.session.commit()
+        flash(done % {"name": user.name, "email": user.email}, "success")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/nutzer/<int:user_id>/einladung")
+@role_required(Role.ADMIN)
+def user_resend_invitation(user_id: int):
+    """Mail the welcome (staff) or the verification link (unconfirmed client) again."""
+    return _send(
+        user_id,
+        people.resend_invitation,
+        _("Die Einladung an %(name)s (%(email)s) ist erneut unterwegs."),
+    )
+
+
+@bp.post("/nutzer/<int:user_id>/passwort")
+@role_required(Role.ADMIN)
+def user_password_reset(user_id: int):
+    """Mail the person a link to choose a new password; the admin never sees it."""
+    return _send(
+        user_id,
+        people.send_password_reset,
+        _("%(name)s bekommt einen Link zum Zurücksetzen des Passworts an %(email)s."),
     )
 
 
@@ -60,9 +180,9 @@ def users():
 def set_reviewer(user_id: int):
     """Let an advisor review canvases (``pruefen=1``), or no longer (``pruefen=0``)."""
     advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user_id))
-    if advisor is None:
+    if advisor is None or advisor.user.erased_at is not None:
         abort(404)
-    advisor.is_reviewer = request.form.get("pruefen") == "1"
+    people.set_reviewer(advisor, request.form.get("pruefen") == "1")
     db.session.commit()
     name = advisor.user.name
     flash(
@@ -71,4 +191,59 @@ def set_reviewer(user_id: int):
         else _("%(name)s prüft keine Canvases mehr.", name=name),
         "success",
     )
+    back = request.form.get("next")
+    if back == "user":
+        return redirect(url_for("admin.user", user_id=user_id))
     return redirect(url_for("admin.users", _anchor=f"user-{user_id}"))
+
+
+# --------------------------------------------------------------------------- organisations
+
+
+@bp.get("/organisationen")
+@role_required(Role.ADMIN)
+def organisations():
+    """All organisations, searchable, with their members and bookings counted."""
+    text = people.clean_query(request.args.get("q"))
+    return render(
+        "admin/organisations.html",
+        block="results",
+        query=text,
+        found=people.search_organisations(text, people.page_number(request.args.get("seite"))),
+    )
+
+
+@bp.route("/organisationen/<int:organisation_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def organisation(organisation_id: int):
+    """One organisation: its details to edit, its members, bookings ahead, invitations."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None:
+        abort(404)
+    form = OrganisationForm(obj=organisation)
+    if form.validate_on_submit():
+        changes = people.change_organisation(
+            organisation,
+            name=form.name.data,
+            industry=form.industry.data or "",
+            city=form.city.data or "",
+            size=form.size.data,
+        )
+        db.session.commit()
+        if changes:
+            flash(_("„%(name)s“ ist gespeichert.", name=organisation.name), "success")
+        return redirect(url_for("admin.organisation", organisation_id=organisation.id))
+    now = utcnow()
+    return render(
+        "admin/organisation.html",
+        block="form" if request.method == "POST" or wants_fragment() else "content",
+        status=form_status(form),
+        form=form,
+        organisation=organisation,
+        members=people.organisation_members(organisation),
+        upcoming=people.upcoming_bookings(organisation, now),
+        invitations=people.open_invitations(organisation, now),
+        role_labels=people.ROLE_LABELS,
+        status_of=people.status_of,
+        status_labels=people.STATUS_LABELS,
+    )
