@@ -13,6 +13,7 @@ from flask import url_for
 from app.admin.audit import AuditAction
 from app.extensions import db
 from app.models import AuditEvent, Role, User
+from tests.test_html import audit, nu_errors
 
 LOG = "/admin/protokoll"
 CSV = "/admin/protokoll.csv"
@@ -213,3 +214,30 @@ def test_an_object_links_to_its_admin_page(app, client, admin):
     with app.test_request_context():
         address = url_for("admin.user", user_id=someone.id)
     assert f'<a href="{address}">Person X</a>' in page
+
+
+def test_the_page_keeps_the_markup_rules(app, client, make, auth, tmp_path):
+    boss = make.user("chefin@hub.example", role=Role.ADMIN, name="Petra Chefin")
+    add_events(app, 60, actor=boss)
+    add_events(app, 1, action=AuditAction.RETENTION_PURGED, target_type="", target_id=None)
+    auth.login(boss.email)
+    pages = {
+        "all": client.get(LOG),
+        "page2": client.get(LOG, query_string={"seite": "2"}),
+        "filtered": client.get(LOG, query_string={"aktion": "topic.saved", "person": "chef"}),
+        "bad": client.get(LOG, query_string={"von": "9999-01-01", "aktion": "x"}),
+        "empty": client.get(LOG, query_string={"objekt": "booking"}),
+    }
+    files = []
+    for state, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert html.count("<h1") == 1, state
+        found = audit(html)
+        assert [name for name, count in found.ids.items() if count > 1] == [], state
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
+        assert found.inline == [], state
+        page = tmp_path / f"{state}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)

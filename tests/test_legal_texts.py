@@ -12,6 +12,7 @@ from app.admin.audit import AuditAction
 from app.extensions import db
 from app.main.legal import render_markdown
 from app.models import AuditEvent, LegalDocument, Role
+from tests.test_html import audit, nu_errors
 
 EDITOR = "/admin/rechtstexte/privacy"
 PREVIEW = "/admin/rechtstexte/privacy/vorschau"
@@ -230,3 +231,35 @@ def test_only_admins_edit_legal_texts(client, auth, make, role, path):
     auth.login(make.user(role=role).email)
     assert client.get(path).status_code == 403
     assert client.submit(PREVIEW, {"body_de": "x", "based_on": "0"}).status_code == 403
+
+
+def test_the_pages_keep_the_markup_rules(app, client, admin, tmp_path):
+    publish(client, "# Titel\n\n[Web](https://hub.example) [x](javascript:alert(1))\n\n<b>roh</b>")
+    publish(client, "## Anbieter\n\nHub Dormagen", kind="imprint")
+    preview = {"body_de": "## Neu", "body_en": "", "based_on": "1"}
+    pages = {
+        "list": client.get("/admin/rechtstexte"),
+        "editor": client.get(EDITOR),
+        "editor_first": client.get("/admin/rechtstexte/imprint"),
+        "preview": client.submit(PREVIEW, preview),
+        "errors": publish(client, "", "", based_on=1),
+        "conflict": publish(client, "Alt", based_on=0),
+        "privacy": client.get("/datenschutz"),
+        "privacy_0": client.get("/datenschutz/version/0"),
+    }
+    english(client)
+    pages["imprint_en"] = client.get("/impressum")
+    files = []
+    for state, response in pages.items():
+        html = response.get_data(as_text=True)
+        assert response.status_code in (200, 409, 422), state
+        assert html.count("<h1") == 1, state
+        found = audit(html)
+        assert [name for name, count in found.ids.items() if count > 1] == [], state
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
+        assert found.htmx_without_target == [] and found.inline == [], state
+        page = tmp_path / f"{state}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
