@@ -212,3 +212,25 @@ def test_wrong_passwords_are_rate_limited_like_logins(app, world, auth, client):
     assert 429 in statuses
     with app.app_context():
         assert db.session.get(User, world.client.id).erased_at is None
+
+
+def test_an_advisor_is_erased_only_without_upcoming_meetings(app, world, admin, client):
+    from tests.booking_support import user_of
+
+    booking_id = upcoming(app, world)
+    advisor = user_of(app, world.brandt)
+    refused = client.get(f"{PAGE}/konto-loeschen", query_string={"account-email": advisor.email})
+    assert refused.status_code == 409
+    assert "1 kommende Termine" in refused.get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Booking, booking_id).status = "cancelled"
+        db.session.commit()
+    done = client.submit(f"{PAGE}/konto-loeschen", {"email": advisor.email})
+    assert done.status_code == 302
+    with app.app_context():
+        from app.models import Advisor
+
+        profile = db.session.get(Advisor, world.brandt.id)
+        assert not profile.active and profile.feed_token is None
+        assert db.session.get(User, advisor.id).name == "Gelöschtes Konto"
+    assert occurrences(app, advisor.email, "Dr. Katharina Brandt") == []

@@ -18,7 +18,7 @@ from app.admin import bp
 from app.admin.audit import AuditAction, mask_email, record
 from app.auth.access import role_required
 from app.extensions import db
-from app.models import Booking, Role, User
+from app.models import AdvisorPhoto, Booking, ExternalCalendar, Role, User
 from app.models.booking import ACTIVE_STATUSES, Advisor
 from app.models.types import utcnow
 from app.privacy.erasure import erase_guest as erase_guest_bookings
@@ -187,8 +187,10 @@ def _retire_advisor(user: User) -> None:
     advisor.active = False
     advisor.title_de = advisor.title_en = advisor.bio_de = advisor.bio_en = ""
     advisor.meeting_link = ""
-    advisor.feed_token = None
+    advisor.feed_token = None  # the subscription feed stops answering
     advisor.photo_token = None
+    db.session.execute(sa.delete(AdvisorPhoto).where(AdvisorPhoto.advisor_id == advisor.id))
+    db.session.execute(sa.delete(ExternalCalendar).where(ExternalCalendar.advisor_id == advisor.id))
 
 
 @bp.route("/datenschutz/konto-loeschen", methods=["GET", "POST"])
