@@ -155,23 +155,23 @@ def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def whole(session: Session, expression):
-    """The floor of a non-negative number, as an integer, on either database."""
+def whole_seconds(session: Session, column):
+    """Whole seconds since 1970 of a ``UTCDateTime`` column, as an SQL integer."""
     if is_postgres(session):
-        return sa.cast(sa.func.floor(expression), sa.Integer)
-    return sa.cast(expression, sa.Integer)  # SQLite truncates: the floor for values ≥ 0
+        return sa.cast(sa.func.date_part("epoch", column), sa.Integer)
+    return sa.cast(sa.func.strftime("%s", column), sa.Integer)
 
 
 def week_index(session: Session, column, span: DateRange):
     """Which week of ``span`` (0 = the week of its first day) the instant in ``column``
     falls in, by the local calendar of ``span.zone``: its epoch plus the zone's UTC offset
     at that instant (a CASE over the clock changes inside the range), counted in weeks from
-    the first Monday's local midnight."""
+    the first Monday's local midnight. Integer arithmetic only: on PostgreSQL much cheaper
+    than converting every row with ``timezone()``."""
     zone = span.zone
     monday = span.first - timedelta(days=span.first.weekday())
     low = local_midnight(monday, zone)
-    high = span.end
-    offsets = _offset_changes(low, high, zone)
+    offsets = _offset_changes(low, span.end, zone)
     first_offset = offsets[0][1]
     if len(offsets) == 1:
         offset = sa.literal(first_offset)
@@ -180,25 +180,9 @@ def week_index(session: Session, column, span: DateRange):
             *((column >= moment, seconds) for moment, seconds in reversed(offsets[1:])),
             else_=first_offset,
         )
-    origin = low.timestamp() + first_offset  # the first Monday 00:00 as "local epoch"
-    return whole(session, (epoch(session, column) + offset - origin) / WEEK.total_seconds())
-
-
-def week_key(session: Session, column, span: DateRange):
-    """What the weekly figure groups by: on PostgreSQL the local Monday of the instant
-    (``date_trunc`` in the zone, cheapest per row), elsewhere ``week_index``. Read back
-    with ``week_of``."""
-    if is_postgres(session):
-        return sa.func.date_trunc("week", sa.func.timezone(span.zone.key, column))
-    return week_index(session, column, span)
-
-
-def week_of(value, span: DateRange) -> int:
-    """The week index of a ``week_key`` value (0 = the week of the range's first day)."""
-    if isinstance(value, datetime):
-        monday = span.first - timedelta(days=span.first.weekday())
-        return (value.date() - monday).days // 7
-    return int(value)
+    origin = int(low.timestamp()) + first_offset  # the first Monday 00:00 as "local epoch"
+    local_seconds = whole_seconds(session, column) + offset - origin  # ≥ 0 in the range
+    return local_seconds // int(WEEK.total_seconds())
 
 
 def _offset_changes(low: datetime, high: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
@@ -279,7 +263,7 @@ class BookingRows:
 def booking_rows(session: Session, span: DateRange) -> BookingRows:
     """All booking figures of the range in one statement and one pass over the bookings:
     ``GROUPING SETS`` on PostgreSQL, the same four groupings as ``UNION ALL`` on SQLite."""
-    week = week_key(session, Booking.start, span)
+    week = week_index(session, Booking.start, span)
     guest = Booking.booked_by_id.is_(None)
     seconds = (
         sa.func.date_part("epoch", Booking.end - Booking.start)
@@ -325,7 +309,7 @@ def booking_rows(session: Session, span: DateRange) -> BookingRows:
         statement
     ):
         if week_value is not None:
-            found.weeks.append((week_of(week_value, span), state, bool(is_guest), n))
+            found.weeks.append((int(week_value), state, bool(is_guest), n))
         elif advisor_id is not None:
             found.booked_seconds[advisor_id] = float(spent or 0)
         elif topic_id is not None:
@@ -384,18 +368,24 @@ def utilisation(
     calendars = {a.id: AdvisorCalendar(zone=ZoneInfo(a.timezone)) for a in advisors}
     add_hours(calendars, span.first, span.last)
     result = []
+    known: dict = {}
     for advisor_id, name, _zone in advisors:
-        offered = offered_seconds(calendars[advisor_id], span.first, span.last)
+        offered = offered_seconds(calendars[advisor_id], span.first, span.last, known)
         seconds = float(booked.get(advisor_id) or 0)
         if offered or seconds:
             result.append(Utilisation(advisor_id, name, offered / 3600, seconds / 3600))
     return result
 
 
-def offered_seconds(calendar: AdvisorCalendar, first: date, last: date) -> float:
+def offered_seconds(
+    calendar: AdvisorCalendar, first: date, last: date, known: dict | None = None
+) -> float:
     """The length of the working periods on local dates ``first``..``last``. A day no
     exception touches has its weekday's hours: worked out once per weekday and pair of UTC
-    offsets (its midnight's and the next), and counted, not once per day."""
+    offsets (its midnight's and the next), and counted, not once per day; ``known`` keeps
+    those lengths across advisors with the same hours (most have)."""
+    known = {} if known is None else known
+    hours = (calendar.zone.key, tuple(sorted((w.weekday, w.start, w.end) for w in calendar.weekly)))
     touched = set()
     for override in calendar.overrides:
         day = max(override.first_day, first)
@@ -406,9 +396,11 @@ def offered_seconds(calendar: AdvisorCalendar, first: date, last: date) -> float
     kinds = day_kinds(calendar.zone, first, last)
     for day in touched:
         kinds[kind_of(day, calendar.zone)].remove(day)
-    for days in kinds.values():
+    for kind, days in kinds.items():
         if days:
-            total += len(days) * _length(days[0], calendar)
+            if (hours, kind) not in known:
+                known[hours, kind] = _length(days[0], calendar)
+            total += len(days) * known[hours, kind]
     return total
 
 
