@@ -386,3 +386,23 @@ def test_admin_advisor_pages_keep_topic_names_of_inactive_topics(app, client, ad
         db.session.commit()
     advisor_page = page(client.get(f"/admin/berater/{world.brandt.id}"))
     assert "Digitalisierung (deaktiviert)" in advisor_page
+
+
+def test_the_advisor_page_shows_the_first_bookings_and_counts_the_rest(
+    app, client, admin, world, monkeypatch, count_queries
+):
+    from app.admin import advisors
+
+    monkeypatch.setattr(advisors, "SHOWN", 2)
+    book(app, world, at(monday_in(2), "10:00"))
+    url = f"/admin/berater/{world.brandt.id}"
+    client.get(url)
+    with count_queries() as few:
+        client.get(url)
+    for clock in ("11:00", "12:00", "14:00"):
+        book(app, world, at(monday_in(2), clock))
+    with count_queries() as many:
+        advisor_page = page(client.get(url))
+    assert len(many) == len(few)
+    assert advisor_page.count("/neu-zuweisen") == 2
+    assert "… und 2 weitere Termine danach." in advisor_page

@@ -141,7 +141,7 @@ def advisor(advisor_id: int):
         advisor=advisor,
         topics=topics,
         chosen=chosen,
-        bookings=service.upcoming_bookings(advisor),
+        upcoming=service.upcoming_bookings(advisor),
         account_link=_account_link(advisor),
     )
 
@@ -175,7 +175,7 @@ def advisor_deactivate(advisor_id: int):
     return render(
         "admin/advisor_deactivate.html",
         advisor=advisor,
-        bookings=service.upcoming_bookings(advisor),
+        upcoming=service.upcoming_bookings(advisor),
     )
 
 

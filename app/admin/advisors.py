@@ -62,13 +62,30 @@ def advisor_rows(now: datetime | None = None) -> list[AdvisorRow]:
     return rows
 
 
-def upcoming_bookings(advisor: Advisor, now: datetime | None = None) -> list[Booking]:
-    """The advisor's bookings still ahead, soonest first, with what the list shows."""
+# An advisor page lists this many upcoming bookings, soonest first, and counts the rest.
+SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    bookings: list[Booking]  # the first ``SHOWN``
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.bookings)
+
+
+def upcoming_bookings(advisor: Advisor, now: datetime | None = None) -> Upcoming:
+    """The advisor's bookings still ahead, soonest first, with what the list shows, and how
+    many there are: a fixed number of statements however many."""
     now = now or utcnow()
-    return list(
+    ahead = sa.and_(Booking.advisor_id == advisor.id, upcoming_filter(now))
+    total = db.session.scalar(sa.select(sa.func.count(Booking.id)).where(ahead))
+    bookings = list(
         db.session.scalars(
             sa.select(Booking)
-            .where(Booking.advisor_id == advisor.id, upcoming_filter(now))
+            .where(ahead)
             .options(
                 selectinload(Booking.booked_by),
                 selectinload(Booking.organisation),
@@ -76,8 +93,10 @@ def upcoming_bookings(advisor: Advisor, now: datetime | None = None) -> list[Boo
                 selectinload(Booking.topic),
             )
             .order_by(Booking.start, Booking.id)
+            .limit(SHOWN)
         )
     )
+    return Upcoming(bookings, total)
 
 
 def future_booking_of(booking_id: int, now: datetime | None = None) -> Booking | None:
