@@ -173,3 +173,21 @@ def test_guest_erasure(app, world, outbox):
     assert occurrences(app, "eva@gast.example", "Eva Gast", "Gast GmbH") == []
     with writing(app):
         assert erase_guest("eva@gast.example", actor=None, now=utcnow()) == 0
+
+
+def test_the_delete_form_with_htmx(app, world, htmx_client):
+    from tests.conftest import PASSWORD
+
+    htmx_client.submit("/konto/anmelden", {"email": world.client.email, "password": PASSWORD})
+    wrong = htmx_client.submit(
+        "/konto/datenschutz/konto-loeschen", {"password": "nein", "confirm": "LÖSCHEN"}
+    )
+    assert wrong.status_code == 422
+    fragment = wrong.get_data(as_text=True)
+    assert 'id="delete-form"' in fragment and "<h1" not in fragment
+    done = htmx_client.submit(
+        "/konto/datenschutz/konto-loeschen", {"password": PASSWORD, "confirm": "LÖSCHEN"}
+    )
+    assert done.headers["HX-Redirect"] == "/"
+    with app.app_context():
+        assert db.session.get(User, world.client.id).erased_at is not None

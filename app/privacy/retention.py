@@ -103,6 +103,7 @@ def purge_if_due(now: datetime) -> PurgeReport | None:
     last = _last_purge.get("at")
     if last is not None and now - last < PURGE_INTERVAL:
         return None
+    db.session.commit()  # end any read: on SQLite the purge begins as the writer
     begin_write(db.session())
     report = purge_expired(now, current_app.config["GUEST_RETENTION_DAYS"])
     db.session.commit()
