@@ -134,3 +134,49 @@ def test_the_command_prints_the_counts(app, world, runner):
     assert result.exit_code == 0, result.output
     assert "1 guest bookings anonymised." in result.output
     assert "0 expired holds released." in result.output
+
+
+def test_two_workers_purging_at_once_do_each_row_once(app, world, database_url):
+    """Each worker purges in its own transaction at the same moment: the rows are
+    anonymised once, and the counts of both add up to what there was."""
+    import threading
+
+    from app import create_app
+    from tests.conftest import app_config
+
+    for days in range(366, 386):
+        guest_booking(app, world, ended_days_ago=days)
+    racing = create_app(
+        app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 4, "max_overflow": 0})
+    )
+    ready = threading.Barrier(2)
+    reports: list = [None, None]
+
+    def work(number: int) -> None:
+        with racing.app_context():
+            try:
+                ready.wait(timeout=30)
+                reports[number] = purge(racing)
+            except Exception as error:  # a failure is a finding, not a crash
+                reports[number] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with racing.app_context():
+        db.engine.dispose()
+    assert all(isinstance(report, PurgeReport) for report in reports), reports
+    assert sum(r.guest_bookings_anonymised for r in reports) == 20
+    with app.app_context():
+        left = db.session.scalar(
+            sa.select(sa.func.count(Booking.id)).where(Booking.guest_email != "")
+        )
+        assert left == 0
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == AuditAction.RETENTION_PURGED)
+        ).all()
+        assert 1 <= len(events) <= 2
