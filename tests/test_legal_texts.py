@@ -177,6 +177,15 @@ def test_bad_texts_are_refused_inline(app, client, admin, body_de, body_en, mess
         assert db.session.scalar(sa.select(sa.func.count(LegalDocument.id))) == 0
 
 
+@pytest.mark.parametrize("based_on", ["abc", "-1", "", "1e3", "99999999999"])
+def test_a_forged_version_number_is_refused(app, client, admin, based_on):
+    answer = publish(client, "Text", based_on=based_on)
+    assert answer.status_code == 422
+    assert "Bitte laden Sie die Seite neu." in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(LegalDocument.id))) == 0
+
+
 @pytest.mark.parametrize(("body_de", "body_en"), [("Mit\x00NUL", ""), ("Text", "with\x00NUL")])
 def test_nul_bytes_are_refused_with_an_explanation(app, client, admin, body_de, body_en):
     # Every request with a NUL byte is refused before the view (app.edges), with a message.
