@@ -205,7 +205,8 @@ def search_users(filters: UserFilter) -> Page:
 
 def search_organisations(text: str, page: int) -> Page:
     """Organisations by name (also found by city or industry), with how many members and
-    bookings each has: rows of (id, name, industry, city, size, members, bookings)."""
+    bookings each has: rows of (id, name, industry, city, size, members, bookings). The
+    counts are taken for the page's 25 only."""
     conditions = []
     if text:
         conditions.append(
@@ -216,6 +217,16 @@ def search_organisations(text: str, page: int) -> Page:
             )
         )
     count = sa.select(sa.func.count(Organisation.id)).where(*conditions)
+    total = db.session.scalar(count) or 0
+    page = min(page, max(1, -(-total // PAGE_SIZE)))
+    on_page = (
+        sa.select(Organisation.id)
+        .where(*conditions)
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .subquery()
+    )
     members = (
         sa.select(sa.func.count(User.id))
         .where(User.organisation_id == Organisation.id)
@@ -228,7 +239,7 @@ def search_organisations(text: str, page: int) -> Page:
         .correlate(Organisation)
         .scalar_subquery()
     )
-    query = (
+    rows = db.session.execute(
         sa.select(
             Organisation.id,
             Organisation.name,
@@ -238,10 +249,10 @@ def search_organisations(text: str, page: int) -> Page:
             members.label("members"),
             bookings.label("bookings"),
         )
-        .where(*conditions)
+        .join(on_page, on_page.c.id == Organisation.id)
         .order_by(sa.func.lower(Organisation.name), Organisation.id)
-    )
-    return _paged(query, count, page)
+    ).all()
+    return Page(rows=rows, total=total, number=page)
 
 
 # --------------------------------------------------------------------------- one account

@@ -26,8 +26,9 @@ def _list_context() -> dict:
     return {
         "filters": filters,
         "found": people.search_users(filters),
-        "role_labels": people.ROLE_LABELS,
-        "status_labels": people.STATUS_LABELS,
+        # Translated once for the page, not once per row (lazy strings are slow to read).
+        "role_labels": {key: str(label) for key, label in people.ROLE_LABELS.items()},
+        "status_labels": {key: str(label) for key, label in people.STATUS_LABELS.items()},
         "statuses": people.Status,
     }
 
