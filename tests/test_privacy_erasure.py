@@ -191,3 +191,21 @@ def test_the_delete_form_with_htmx(app, world, htmx_client):
     assert done.headers["HX-Redirect"] == "/"
     with app.app_context():
         assert db.session.get(User, world.client.id).erased_at is not None
+
+
+def test_guest_bookings_under_the_accounts_address_go_too(app, world, outbox):
+    from app.booking.service import Guest
+
+    email = world.client.email
+    as_guest = upcoming(app, world, guest=Guest("Andreas als Gast", email, "Rheinchem"))
+    with app.test_request_context():
+        from app.privacy.export import export_user
+
+        data = export_user(db.session.get(User, world.client.id))
+    assert [b["guest_name"] for b in data["guest_bookings"]] == ["Andreas als Gast"]
+    with writing(app):
+        erase_user(db.session.get(User, world.client.id), actor=None, now=utcnow())
+        db.session.commit()
+    with app.app_context():
+        assert db.session.get(Booking, as_guest).anonymised_at is not None
+    assert occurrences(app, email, "Andreas als Gast") == []

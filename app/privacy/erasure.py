@@ -230,6 +230,8 @@ def erase_user(user: User, *, actor: User | None, now: datetime) -> int:
     # 3. Mails and log entries that still carry the person's data.
     scrub_outbox(old_email, replacements, uids=[b.uid for b in bookings], placeholder=placeholder)
     scrub_audit({old_email: masked, old_name: masked})
+    # Meetings booked as a guest with the same address, before the account existed.
+    erase_guest(old_email, actor=actor, now=now)
     return cancelled
 
 

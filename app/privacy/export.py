@@ -172,6 +172,11 @@ def export_user(user: User, now: datetime | None = None) -> dict:
             else None
         ),
         "bookings": [_booking(booking, zone, locale) for booking in bookings],
+        # Booked without an account, with the same address (e.g. before registering).
+        "guest_bookings": [
+            {**_booking(b, zone, locale), **_guest_fields(b)}
+            for b in db.session.scalars(guest_bookings(user.email)).unique()
+        ],
         "canvases_created": [
             {
                 "id": canvas.id,
