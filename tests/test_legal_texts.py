@@ -4,14 +4,19 @@ old ones stay readable, so the notice a guest agreed to can always be shown."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
 from app.admin.audit import AuditAction
 from app.extensions import db
+from app.main import legal
 from app.main.legal import render_markdown
 from app.models import AuditEvent, LegalDocument, Role
+from app.models.legal import LegalKind
+from tests.conftest import app_config
 from tests.test_html import audit, nu_errors
 
 EDITOR = "/admin/rechtstexte/privacy"
@@ -272,3 +277,37 @@ def test_the_pages_keep_the_markup_rules(app, client, admin, tmp_path):
         files.append(str(page))
     errors = nu_errors(files)
     assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+
+
+@pytest.mark.postgres
+def test_simultaneous_publishes_get_one_number(app, database_url):
+    """Five admins publish on top of the same version at once: one gets version 1, the
+    others are told to reload; no number is given twice and the log has one entry."""
+    racing = create_app(
+        app_config(database_url, SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 8, "max_overflow": 0})
+    )
+    ready = threading.Barrier(5)
+    results: list = [None] * 5
+
+    def run(number: int) -> None:
+        with racing.app_context():
+            ready.wait(timeout=30)
+            try:
+                legal.publish(LegalKind.PRIVACY, f"Fassung {number}", "", 0, by=None)
+                results[number] = "published"
+            except legal.PublishConflict:
+                results[number] = "conflict"
+            except Exception as error:  # anything else is a finding
+                results[number] = error
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with racing.app_context():
+        db.engine.dispose()
+    assert sorted(map(str, results)) == ["conflict"] * 4 + ["published"]
+    with app.app_context():
+        assert db.session.scalars(sa.select(LegalDocument.version)).all() == [1]
+        assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == 1
