@@ -50,6 +50,12 @@ class Table:
     columns: list[Column]
     rows: list[list]
 
+    def shown(self) -> list[list[str]]:
+        """The rows as the page shows them (formatted here: one Jinja call per cell would
+        cost a year's table more than its query)."""
+        kinds = [column.kind for column in self.columns]
+        return [[page_value(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.rows]
+
 
 def hub_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
@@ -293,6 +299,7 @@ def dashboard():
         [row[0] for row in canvas_rows],
         [row[1] for row in canvas_rows],
     )
+    status_labels = [str(BOOKING_STATUS_LABELS[s]) for s in figures.STATUSES]
     return render_page(
         board=board,
         span=span,
@@ -305,7 +312,10 @@ def dashboard():
         rate_chart=rate_chart,
         guest_chart=guest_chart,
         canvas_chart=canvas_chart,
-        status_labels=[str(BOOKING_STATUS_LABELS[s]) for s in figures.STATUSES],
+        status_labels=status_labels,
+        week_titles=[
+            f"{status_labels[rect.series]}: {chart_number(rect.value)}" for rect in week_chart.rects
+        ],
     )
 
 
