@@ -84,6 +84,7 @@ def test_unknown_ids_are_404(client, admin, world):
 def test_the_list_shows_status_topics_and_what_is_coming(app, client, admin, world):
     book(app, world, at(monday_in(2), "10:00"))
     book(app, world, at(monday_in(3), "11:00"))
+    book(app, world, at(monday_in(7), "11:00"))  # beyond the four weeks the list counts
     with app.app_context():
         db.session.get(Advisor, world.becker.id).active = False
         db.session.commit()
@@ -92,12 +93,12 @@ def test_the_list_shows_status_topics_and_what_is_coming(app, client, admin, wor
     assert "aktiv, buchbar" in listing and "deaktiviert" in listing
     assert "Digitalisierung" in listing
     row = listing.split(f'id="advisor-{world.brandt.id}"')[1].split("</tr>")[0]
-    assert '<td data-label="Anstehende Termine">2</td>' in row
+    assert '<td data-label="Termine in 4 Wochen">2</td>' in row
 
 
 def test_a_deactivated_advisors_bookings_to_resolve_stand_out(app, client, admin, world):
     book(app, world, at(monday_in(2), "10:00"))
-    book(app, world, at(monday_in(2), "11:00"))
+    book(app, world, at(monday_in(7), "11:00"))  # beyond four weeks: to resolve all the same
     client.submit(f"/admin/berater/{world.brandt.id}/deaktivieren")
     listing = page(client.get("/admin/berater"))
     assert "Termine klären" in listing

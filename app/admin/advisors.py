@@ -8,58 +8,89 @@ there are (tests pin it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from app.booking.availability import holds_time
 from app.extensions import db
 from app.models import Advisor, Booking, User
 from app.models.types import utcnow
 
+# The list counts each advisor's bookings in this window ahead (a year of bookings would
+# be a count over tens of thousands of rows); a deactivated advisor's are all counted.
+SOON = timedelta(weeks=4)
+
 
 @dataclass(frozen=True)
 class AdvisorRow:
     advisor: Advisor
-    upcoming: int  # bookings that still hold their time and have not begun
+    soon: int  # bookings in the next ``SOON`` that hold their time
     next_start: datetime | None
+    unresolved: int  # a deactivated advisor's bookings ahead: each must be resolved
 
     @property
     def to_resolve(self) -> int:
-        """A deactivated advisor's upcoming bookings: each must be reassigned or cancelled."""
-        return 0 if self.advisor.active else self.upcoming
+        return 0 if self.advisor.active else self.unresolved
 
 
 def upcoming_filter(now: datetime):
-    """Bookings still ahead that hold their time (confirmed, or pending with a live hold)."""
-    return sa.and_(holds_time(now), Booking.start > now)
+    """Bookings still ahead that hold their time (confirmed, or pending with a live hold).
+
+    ``blocked_until > now`` says nothing more than ``start > now`` does, but lets the
+    database read one advisor's bookings ahead from its index (advisor, blocked_until).
+    """
+    return sa.and_(Booking.blocked_until > now, Booking.start > now, holds_time(now))
 
 
 def advisor_rows(now: datetime | None = None) -> list[AdvisorRow]:
-    """Every advisor with account, topics and upcoming bookings: four statements."""
+    """Every advisor with account, topics and upcoming bookings: three statements (four
+    when some are deactivated), each advisor's figures read from the index of its own
+    bookings."""
     now = now or utcnow()
-    advisors = db.session.scalars(
-        sa.select(Advisor)
+    ahead = sa.and_(Booking.advisor_id == Advisor.id, upcoming_filter(now))
+    next_start = (
+        sa.select(Booking.start)
+        .where(ahead)
+        .order_by(Booking.blocked_until)  # an advisor's active bookings never overlap
+        .limit(1)
+        .correlate(Advisor)
+        .scalar_subquery()
+    )
+    soon = (
+        sa.select(sa.func.count(Booking.id))
+        .where(ahead, Booking.blocked_until < now + SOON)
+        .correlate(Advisor)
+        .scalar_subquery()
+    )
+    found = db.session.execute(
+        sa.select(Advisor, next_start, soon)
         .join(Advisor.user)
-        .options(selectinload(Advisor.user), selectinload(Advisor.topics))
+        .options(
+            selectinload(Advisor.user),
+            selectinload(Advisor.topics),
+            lazyload(Advisor.declined_types),  # not shown here: no statement for them
+        )
         .order_by(Advisor.active.desc(), User.name, Advisor.id)
     ).all()
-    stats = {
-        advisor_id: (count, first)
-        for advisor_id, count, first in db.session.execute(
-            sa.select(Booking.advisor_id, sa.func.count(Booking.id), sa.func.min(Booking.start))
-            .where(upcoming_filter(now))
+    inactive = [advisor.id for advisor, _, _ in found if not advisor.active]
+    unresolved = _count_ahead(inactive, now) if inactive else {}
+    return [
+        AdvisorRow(advisor, soon or 0, first, unresolved.get(advisor.id, 0))
+        for advisor, first, soon in found
+    ]
+
+
+def _count_ahead(advisor_ids: list[int], now: datetime) -> dict[int, int]:
+    """All bookings ahead of these advisors (the deactivated ones: few, and shrinking)."""
+    return dict(
+        db.session.execute(
+            sa.select(Booking.advisor_id, sa.func.count(Booking.id))
+            .where(Booking.advisor_id.in_(advisor_ids), upcoming_filter(now))
             .group_by(Booking.advisor_id)
-        )
-    }
-    rows = []
-    for advisor in advisors:
-        count, first = stats.get(advisor.id, (0, None))
-        if first is not None and first.tzinfo is None:  # SQLite's aggregate is naive UTC
-            first = first.replace(tzinfo=now.tzinfo)
-        rows.append(AdvisorRow(advisor, count, first))
-    return rows
+        ).all()
+    )
 
 
 # An advisor page lists this many upcoming bookings, soonest first, and counts the rest.
