@@ -367,6 +367,9 @@ def test_an_admin_cannot_deactivate_themselves(app, client, make, me):
 
 def test_an_advisor_page_points_to_the_advisor_settings(client, make, me):
     advisor = make.advisor(name="Thomas Becker")
+    page = client.get(f"/admin/nutzer/{advisor.user_id}").get_data(as_text=True)
+    assert "Ob jemand gebucht werden kann, stellen Sie bei den Beraterinnen" in page
+    assert f'href="/admin/berater/{advisor.id}"' in page
     page = client.get(f"/admin/nutzer/{advisor.user_id}/aktiv").get_data(as_text=True)
     assert "Ob die Person gebucht werden kann, ändert sich dadurch nicht" in page
 

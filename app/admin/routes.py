@@ -4,7 +4,7 @@ reviews canvases) and organisations. The rules are in ``app.admin.people``."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -71,6 +71,7 @@ def _user_or_404(user_id: int) -> User:
 
 def _user_page(user: User, form: UserForm | None = None, block: str = "content", status=200):
     roles = {role: people.ROLE_LABELS[role] for role in people.allowed_roles(user)}
+    advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id))
     return render(
         USER,
         block=block,
@@ -80,9 +81,13 @@ def _user_page(user: User, form: UserForm | None = None, block: str = "content",
         status_label=people.STATUS_LABELS[people.status_of(user)],
         erased=user.erased_at is not None,
         role_labels=people.ROLE_LABELS,
-        advisor=db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id)),
+        advisor=advisor,
         counts=people.booking_counts(user),
         may_resend=people.can_resend_invitation(user),
+        # Whether an advisor can be booked is set on the advisor's admin page, where served.
+        advisor_url=url_for("admin.advisor", advisor_id=advisor.id)
+        if advisor is not None and "admin.advisor" in current_app.view_functions
+        else None,
     )
 
 
