@@ -290,5 +290,5 @@ def test_behind_a_proxy_the_client_address_counts():
     app = create_app(app_config("sqlite://", PROXY_COUNT=1))
     seen = []
     app.before_request(lambda: seen.append(request.remote_addr))
-    app.test_client().get("/impressum", headers={"X-Forwarded-For": "203.0.113.7"})
+    app.test_client().get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
     assert seen == ["203.0.113.7"]

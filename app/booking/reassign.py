@@ -30,7 +30,6 @@ from app.models.journal import BookingAction
 from app.models.types import utcnow
 
 # ``BookingAction`` has no "reassigned": the history records a move with this detail.
-DETAIL_PREFIX = "reassigned"
 
 
 class ReassignError(Exception):
@@ -135,8 +134,7 @@ def reassign(
     booking.advisor = advisor
     _place(booking, booking.consultation_type, booking.start)  # the new advisor's buffers
     booking.sequence += 1
-    detail = f"{DETAIL_PREFIX}:{old.id}>{advisor.id}"
-    history.record(booking, BookingAction.RESCHEDULED, now, actor, detail)
+    history.record(booking, BookingAction.REASSIGNED, now, actor, f"{old.id}>{advisor.id}")
     try:
         _store(booking)
     except SlotUnavailable as error:  # the exclusion constraint: taken after all

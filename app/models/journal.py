@@ -26,6 +26,7 @@ class BookingAction(StrEnum):
     COMPLETED = "completed"
     NO_SHOW = "no_show"
     FOLLOW_UP = "follow_up"  # the advisor sent the company a follow-up message
+    REASSIGNED = "reassigned"  # an admin gave it to another advisor; detail "<old id>><new id>"
 
 
 class BookingEvent(db.Model):
