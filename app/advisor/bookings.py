@@ -58,7 +58,7 @@ HISTORY_LABELS = {
     BookingAction.COMPLETED.value: _l("Als durchgeführt markiert"),
     BookingAction.NO_SHOW.value: _l("Als nicht erschienen markiert"),
     BookingAction.FOLLOW_UP.value: _l("Nächste Schritte per E-Mail geschickt"),
-    BookingAction.REASSIGNED.value: _l("An eine andere Beratung übergeben"),
+    BookingAction.REASSIGNED.value: _l("Neu zugewiesen: andere Beraterin / anderer Berater"),
 }
 
 
