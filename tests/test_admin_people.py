@@ -507,3 +507,31 @@ def test_switching_a_reviewer_is_logged(app, client, make, me):
     assert (event.action, event.target_id, event.actor_id) == (
         "user.reviewer_changed", advisor.user_id, me.id
     )  # fmt: skip
+
+
+# --------------------------------------------------------------------------- markup
+
+
+def test_the_pages_keep_the_markup_rules(app, client, make, me):
+    from tests.test_html import audit
+
+    advisor = make.advisor(name="Thomas Becker")
+    member = make.user(name="Andreas Krüger")
+    make.user(name="Gelöscht", erased_at=utcnow())
+    paths = [
+        "/admin/nutzer",
+        "/admin/nutzer?q=a&rolle=client&status=aktiv",
+        f"/admin/nutzer/{advisor.user_id}",
+        f"/admin/nutzer/{member.id}",
+        f"/admin/nutzer/{member.id}/aktiv",
+        "/admin/organisationen",
+        f"/admin/organisationen/{member.organisation_id}",
+    ]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 200, path
+        found = audit(response.get_data(as_text=True))
+        assert [name for name, count in found.ids.items() if count > 1] == [], path
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], path
+        assert found.htmx_without_target == [] and found.inline == [], path
+        assert response.get_data(as_text=True).count("<h1") == 1, path
