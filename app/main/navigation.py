@@ -16,9 +16,12 @@ SECTIONS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
         frozenset({"booking.start", "booking.picker"}),
         ("booking.book", "booking.confirm_guest"),
     ),
-    "admin.users": (frozenset({"admin.users"}), ("admin.",)),
+    "admin.dashboard": (frozenset({"admin.dashboard"}), ("admin.",)),
     "advisor.agenda": (frozenset({"advisor.agenda"}), ("advisor.",)),
-    "auth.profile": (frozenset({"auth.profile"}), ("auth.change_password", "main.photo")),
+    "auth.profile": (
+        frozenset({"auth.profile"}),
+        ("auth.change_password", "main.photo", "privacy."),
+    ),
     "auth.login": (frozenset({"auth.login"}), ("auth.forgot_password", "auth.reset_password")),
 }
 
