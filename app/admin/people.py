@@ -131,12 +131,17 @@ class Page:
 
 
 def _paged(query: sa.Select, count: sa.Select, number: int) -> Page:
-    """Two statements: how many match, then the rows of page ``number`` (one past the last
-    page shows the last)."""
+    """The rows of page ``number`` and how many match, in one statement (a window count);
+    a page past the last counts first and shows the last page (two more)."""
+    counted = query.add_columns(sa.func.count().over().label("total"))
+    rows = db.session.execute(counted.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    if rows:
+        return Page(rows=rows, total=rows[0].total, number=number)
     total = db.session.scalar(count) or 0
-    number = min(number, max(1, -(-total // PAGE_SIZE)))
-    rows = db.session.execute(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
-    return Page(rows=rows, total=total, number=number)
+    last = max(1, -(-total // PAGE_SIZE))
+    if total and number > last:
+        rows = db.session.execute(counted.limit(PAGE_SIZE).offset((last - 1) * PAGE_SIZE)).all()
+    return Page(rows=rows, total=total, number=min(number, last))
 
 
 def _contains(column, text: str) -> sa.ColumnElement[bool]:
