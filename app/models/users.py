@@ -77,7 +77,10 @@ class User(UserMixin, db.Model):
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 
-    __table_args__ = (sa.CheckConstraint("role IN ('client', 'advisor', 'admin')", name="role"),)
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('client', 'advisor', 'admin')", name="role"),
+        sa.Index("ix_user_organisation", "organisation_id"),  # an organisation's members
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.email!r} {self.role}>"
