@@ -63,13 +63,27 @@ def audit(html: str) -> PageAudit:
 PUBLIC = ["/", "/impressum", "/datenschutz", "/konto/anmelden", "/konto/registrieren",
           "/konto/passwort-vergessen", "/konto/bestaetigung-erneut"]  # fmt: skip
 SIGNED_IN = {
-    Role.CLIENT: ["/konto/profil", "/konto/organisation", "/beratung/meine-termine"],
+    Role.CLIENT: [
+        "/konto/profil",
+        "/konto/organisation",
+        "/beratung/meine-termine",
+        "/konto/datenschutz/",
+        "/konto/datenschutz/konto-loeschen",
+    ],
     Role.ADMIN: [
+        "/admin/",
         "/admin/nutzer",
+        "/admin/nutzer?q=a&rolle=client",
+        "/admin/organisationen",
+        "/admin/berater",
         "/admin/beratungsarten",
         "/admin/beratungsarten/neu",
         "/admin/themen",
         "/admin/themen/neu",
+        "/admin/rechtstexte",
+        "/admin/rechtstexte/privacy",
+        "/admin/datenschutz",
+        "/admin/protokoll",
     ],
 }
 
@@ -124,7 +138,18 @@ def pages(app, client, auth, make, world):
         yield path, client.get(path)
     auth.logout()
     auth.login(make.user(role=Role.ADMIN).email)
-    for path in [*SIGNED_IN[Role.ADMIN], f"/berater/{world.brandt.id}/foto"]:
+    objects = [
+        f"/admin/nutzer/{world.client.id}",
+        f"/admin/organisationen/{world.client.organisation_id}",
+        f"/admin/berater/{world.brandt.id}",
+        f"/admin/berater/{world.brandt.id}/deaktivieren",
+        f"/admin/berater/termin/{booking.id}/neu-zuweisen",
+        f"/admin/berater/termin/{booking.id}/absagen",
+        f"/admin/themen/{world.topic.id}/loeschen",
+        f"/admin/datenschutz/gast-loeschen?guest-email={GUEST.email}",
+        f"/admin/datenschutz/konto-loeschen?account-email={world.client.email}",
+    ]
+    for path in [*SIGNED_IN[Role.ADMIN], *objects, f"/berater/{world.brandt.id}/foto"]:
         yield path, client.get(path)
     auth.logout()
 
