@@ -43,7 +43,7 @@ def make_app(tmp_path: Path, **settings) -> Flask:
 def theme_of(app: Flask) -> tuple[str, str]:
     """The stylesheet URL a page links to, and what that URL serves."""
     client = app.test_client()
-    url = THEME_LINK.search(client.get("/impressum").get_data(as_text=True)).group(1)
+    url = THEME_LINK.search(client.get("/konto/anmelden").get_data(as_text=True)).group(1)
     return url, client.get(url).get_data(as_text=True)
 
 
@@ -123,7 +123,7 @@ def test_stylesheet_defaults_are_the_default_theme() -> None:
 
 def test_without_a_logo_the_header_names_the_hub(tmp_path: Path) -> None:
     client = make_app(tmp_path).test_client()
-    page = client.get("/impressum").get_data(as_text=True)
+    page = client.get("/konto/anmelden").get_data(as_text=True)
     assert re.search(r'<a class="brand" href="/"[^>]*>Industry Hub Rhein-Kreis</a>', page)
     assert "brand-logo" not in page
     assert client.get("/logo").status_code == 404
@@ -138,7 +138,7 @@ def test_a_logo_is_shown_with_the_hub_name_and_served_safely(
 ) -> None:
     (tmp_path / name).write_bytes(data)
     client = make_app(tmp_path, HUB_LOGO=str(tmp_path / name), HUB_NAME="Hub Süd").test_client()
-    page = client.get("/impressum").get_data(as_text=True)
+    page = client.get("/konto/anmelden").get_data(as_text=True)
     src = re.search(r'<img class="brand-logo" src="([^"]+)" alt="Hub Süd">', page).group(1)
     logo = client.get(src)
     assert logo.data == data
