@@ -32,6 +32,7 @@ from bench_feed import (
     bench_arguments,
     bench_database,
     count_statements,
+    logged_in,
     make_app,
     percentile,
     timed,
@@ -126,14 +127,6 @@ def seed(app, clients: int, organisations: int) -> None:
         db.session.commit()
 
 
-def logged_in(app):
-    client = app.test_client()
-    answer = client.post("/konto/anmelden", data={"email": ADMIN, "password": PASSWORD})
-    if answer.status_code != 302:
-        raise RuntimeError(f"login as {ADMIN} answered {answer.status_code}")
-    return client
-
-
 def main() -> int:
     parser = bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=2000)
@@ -149,7 +142,7 @@ def main() -> int:
         began = time.perf_counter()
         seed(app, args.clients, args.organisations)
         seeded = time.perf_counter() - began
-        admin = logged_in(app)
+        admin = logged_in(app, ADMIN, PASSWORD)
         gc.freeze()
         for page in pages:
             wall, cpu, response = timed(admin, page, args.runs, args.warmup)

@@ -42,6 +42,7 @@ from bench_feed import (
     bench_arguments,
     bench_database,
     count_statements,
+    logged_in,
     make_app,
     percentile,
     timed,
@@ -198,14 +199,6 @@ def seed(app, bookings: int, history: int, open_count: int) -> None:
         db.engine.dispose()
 
 
-def logged_in(app):
-    client = app.test_client()
-    answer = client.post("/konto/anmelden", data={"email": ADVISOR, "password": PASSWORD})
-    if answer.status_code != 302:
-        raise RuntimeError(f"login as {ADVISOR} answered {answer.status_code}")
-    return client
-
-
 def main() -> int:
     parser = bench_arguments(__doc__.splitlines()[0])
     parser.add_argument("--bookings", type=int, default=200)
@@ -219,7 +212,7 @@ def main() -> int:
         began = time.perf_counter()
         seed(app, args.bookings, args.history, args.open)
         seeded = time.perf_counter() - began
-        advisor = logged_in(app)
+        advisor = logged_in(app, ADVISOR, PASSWORD)
         page = "/berater/"
         sparse = f"/berater/?woche={this_monday() + 2 * WEEK}"  # a week of two bookings
 

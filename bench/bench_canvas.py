@@ -41,6 +41,7 @@ from bench_feed import (
     bench_arguments,
     bench_database,
     count_statements,
+    logged_in,
     make_app,
     percentile,
     timed,
@@ -125,14 +126,6 @@ def seed(app, notes: int, canvases: int) -> tuple[int, int]:
         return canvas.id, note_id
 
 
-def logged_in(app, email: str):
-    client = app.test_client()
-    answer = client.post("/konto/anmelden", data={"email": email, "password": PASSWORD})
-    if answer.status_code != 302:
-        raise RuntimeError(f"login as {email} answered {answer.status_code}")
-    return client
-
-
 def timed_updates(client, path: str, runs: int, warmup: int) -> tuple[list[float], list[float]]:
     """Each update changes the text and sends the version the previous one left."""
     wall: list[float] = []
@@ -161,8 +154,8 @@ def main() -> int:
         began = time.perf_counter()
         canvas_id, note_id = seed(app, args.notes, args.canvases)
         seeded = time.perf_counter() - began
-        member = logged_in(app, "andreas.krueger@rheinchem.example")
-        admin = logged_in(app, "admin@hub.example")
+        member = logged_in(app, "andreas.krueger@rheinchem.example", PASSWORD)
+        admin = logged_in(app, "admin@hub.example", PASSWORD)
         page, update = f"/canvas/{canvas_id}", f"/canvas/{canvas_id}/notizen/{note_id}"
         queue = "/canvas/pruefung"
 

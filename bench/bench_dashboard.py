@@ -29,7 +29,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, count_statements, make_app, percentile, timed
+from bench_feed import bench_arguments, count_statements, logged_in, make_app, percentile, timed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -37,14 +37,6 @@ BUDGET_MS = 100.0
 ADMIN = "admin@industryhub.example"
 PASSWORD = "Sprechstunde-Demo-2026"  # noqa: S105  (the demo's published password)
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def logged_in(app):
-    client = app.test_client()
-    answer = client.post("/konto/anmelden", data={"email": ADMIN, "password": PASSWORD})
-    if answer.status_code != 302:
-        raise RuntimeError(f"login as {ADMIN} answered {answer.status_code}: run seed_scale")
-    return client
 
 
 def scale(app) -> tuple[int, int]:
@@ -69,7 +61,7 @@ def main() -> int:
 
     app = make_app(normalise_database_url(args.database_url))
     advisors, bookings = scale(app)
-    admin = logged_in(app)
+    admin = logged_in(app, ADMIN, PASSWORD)
     today = datetime.now(BERLIN).date()
     first = today - timedelta(days=364)
     year = f"/admin/?von={first.isoformat()}&bis={today.isoformat()}"

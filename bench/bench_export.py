@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, bench_database, make_app, percentile
+from bench_feed import bench_arguments, bench_database, logged_in, make_app, percentile
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -128,14 +128,6 @@ def seed(app, bookings: int) -> tuple[str, str]:
     return emails
 
 
-def logged_in(app, email: str):
-    client = app.test_client()
-    response = client.post("/konto/anmelden", data={"email": email, "password": PASSWORD})
-    if response.status_code != 302:
-        raise SystemExit(f"login failed: {response.status_code}")
-    return client
-
-
 def statements_of(app, client) -> int:
     from app.extensions import db
 
@@ -166,7 +158,7 @@ def main() -> int:
         database_url = bench_database(args.database_url, scratch, "export")
         app = make_app(database_url)
         many, few = seed(app, args.bookings)
-        client = logged_in(app, many)
+        client = logged_in(app, many, PASSWORD)
         wall, cpu = [], []
         size = 0
         for n in range(args.runs + args.warmup):
@@ -180,7 +172,7 @@ def main() -> int:
                 wall.append(elapsed * 1000)
                 cpu.append(elapsed_cpu * 1000)
         statements_many = statements_of(app, client)
-        statements_few = statements_of(app, logged_in(app, few))
+        statements_few = statements_of(app, logged_in(app, few, PASSWORD))
     median = statistics.median(wall)
     print(f"database: {sa.make_url(database_url).get_backend_name()}")
     print(f"export of {args.bookings} bookings: {size / 1024:.0f} KB ZIP")

@@ -76,6 +76,15 @@ def make_app(database_url: str):
     )
 
 
+def logged_in(app, email: str, password: str):
+    """A test client signed in as ``email`` (the benches time pages behind the login)."""
+    client = app.test_client()
+    answer = client.post("/konto/anmelden", data={"email": email, "password": password})
+    if answer.status_code != 302:
+        raise RuntimeError(f"login as {email} answered {answer.status_code}")
+    return client
+
+
 def bench_arguments(description: str) -> argparse.ArgumentParser:
     """The options every in-process bench takes; each adds its own sizes."""
     parser = argparse.ArgumentParser(description=description)
