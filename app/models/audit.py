@@ -1,6 +1,8 @@
 """What admins did and which data-protection requests were answered: the audit log.
 
-Rows are only ever inserted (``app.admin.audit.record``); no page changes or deletes one.
+Rows are inserted by ``app.admin.audit.record``; no page changes or deletes one. The one
+change ever made to a row is erasure's (``app.privacy.erasure``): an erased person's name
+or address in a label is replaced by the masked address, as everywhere else.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from sqlalchemy.orm import joinedload
 from app.admin.audit import mask_email
 from app.booking import service
 from app.booking.service import NotChangeable
+from app.calendar.feed import escape_char, fold
 from app.extensions import db
 from app.models import AuditEvent, Booking, Invitation, OutboxMessage, User
 from app.models.booking import ACTIVE_STATUSES, Advisor
@@ -76,24 +77,6 @@ def _cancel_quietly(booking: Booking, reason: str, now: datetime, actor: User | 
     return True
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-
-
-def _fold(line: str) -> str:
-    """RFC 5545 line folding at 75 octets, never inside a UTF-8 character."""
-    out, current, size = [], "", 0
-    for char in line:
-        width = len(char.encode())
-        if size + width > 75:
-            out.append(current)
-            current, size = " ", 1
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n".join(out)
-
-
 def _replacer(replacements: dict[str, str]):
     needles = {k: v for k, v in replacements.items() if k and len(k) >= _MIN_NEEDLE}
     if not needles:
@@ -102,7 +85,7 @@ def _replacer(replacements: dict[str, str]):
     for needle, by in needles.items():
         variants[needle.lower()] = by
         variants[html.escape(needle).lower()] = html.escape(by)
-        variants[_ics_escape(needle).lower()] = _ics_escape(by)
+        variants[escape_char(needle).lower()] = escape_char(by)
     pattern = re.compile(
         "|".join(re.escape(v) for v in sorted(variants, key=len, reverse=True)), re.IGNORECASE
     )
@@ -119,7 +102,7 @@ def _replace_in_ics(replace, ics: str | None) -> str | None:
     if not ics:
         return ics
     unfolded = re.sub(r"\r?\n[ \t]", "", ics)
-    lines = [_fold(replace(line)) for line in unfolded.split("\r\n")]
+    lines = [fold(replace(line)) for line in unfolded.split("\r\n")]
     return "\r\n".join(lines)
 
 
