@@ -15,7 +15,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
-from app.admin import dashboard as figures
+from app.admin.booking_figures import booking_counts, demand_by_topic, demand_by_type
+from app.admin.canvas_figures import canvas_figures
+from app.admin.dashboard import build
+from app.admin.date_range import DateRange, RangeError, default_range, parse_range
+from app.admin.utilisation import utilisation
 from app.extensions import db
 from app.models import (
     AvailabilityException,
@@ -29,7 +33,7 @@ from tests.test_html import audit
 
 BERLIN = ZoneInfo("Europe/Berlin")
 WEEK_X = date(2026, 3, 2)  # a Monday, weeks away from a clock change
-SPAN_X = figures.DateRange(WEEK_X, WEEK_X + timedelta(days=6), BERLIN)
+SPAN_X = DateRange(WEEK_X, WEEK_X + timedelta(days=6), BERLIN)
 _uids = count()
 
 
@@ -83,8 +87,8 @@ def test_bookings_per_week_by_status_and_rates(app, world):
     add(app, world, local(WEEK_X + timedelta(days=7), "11:00"), "no_show", guest=True)
     add(app, world, local(WEEK_X - timedelta(days=1), "10:00"))  # before the range
 
-    span = figures.DateRange(WEEK_X, WEEK_X + timedelta(days=13), BERLIN)
-    found = figure(app, figures.booking_counts, span)
+    span = DateRange(WEEK_X, WEEK_X + timedelta(days=13), BERLIN)
+    found = figure(app, booking_counts, span)
 
     assert [week.monday for week in found.weeks] == [WEEK_X, WEEK_X + timedelta(days=7)]
     first, second = found.weeks
@@ -103,8 +107,8 @@ def test_weeks_follow_the_local_calendar_across_a_clock_change(app, world):
     monday = date(2026, 3, 30)
     add(app, world, local(monday, "00:30"))
     add(app, world, local(monday - timedelta(days=1), "23:30"), "completed")
-    span = figures.DateRange(date(2026, 3, 23), date(2026, 4, 5), BERLIN)
-    found = figure(app, figures.booking_counts, span)
+    span = DateRange(date(2026, 3, 23), date(2026, 4, 5), BERLIN)
+    found = figure(app, booking_counts, span)
     assert [w.counts["completed"] for w in found.weeks] == [1, 0]
     assert [w.counts["confirmed"] for w in found.weeks] == [0, 1]
 
@@ -115,7 +119,7 @@ def test_utilisation_is_booked_over_offered_hours(app, world):
         add(app, world, local(WEEK_X + timedelta(days=day), "10:00"))
     add(app, world, local(WEEK_X, "14:00"), "cancelled")  # frees its time: not booked
     add(app, world, local(WEEK_X + timedelta(days=4), "10:00"), "pending")  # not yet booked
-    rows = {u.name: u for u in figure(app, figures.utilisation)}
+    rows = {u.name: u for u in figure(app, utilisation)}
     brandt = rows["Dr. Katharina Brandt"]
     assert (brandt.offered_hours, brandt.booked_hours) == (40.0, 4.0)
     assert brandt.share == pytest.approx(0.10)
@@ -135,7 +139,7 @@ def test_a_day_off_and_special_hours_lower_the_offered_hours(app, world):
         )  # fmt: skip
         db.session.commit()
     add(app, world, local(WEEK_X, "10:00"), minutes=120)
-    rows = {u.name: u for u in figure(app, figures.utilisation)}
+    rows = {u.name: u for u in figure(app, utilisation)}
     assert rows["Dr. Katharina Brandt"].offered_hours == 40 - 8 - 5
     assert rows["Dr. Katharina Brandt"].share == pytest.approx(2 / 27)
 
@@ -146,12 +150,12 @@ def test_demand_by_topic_and_type_keeps_cancellations_apart(app, world, make):
     add(app, world, local(WEEK_X, "10:00"), "completed")
     add(app, world, local(WEEK_X, "11:00"), "cancelled")
     add(app, world, local(WEEK_X, "12:00"), topic=other)
-    topics = figure(app, figures.demand_by_topic)
+    topics = figure(app, demand_by_topic)
     assert [(d.name_de, d.booked, d.cancelled) for d in topics] == [
         ("Digitalisierung", 2, 1),
         ("Export", 1, 0),
     ]
-    types = figure(app, figures.demand_by_type)
+    types = figure(app, demand_by_type)
     assert [(d.name_de, d.booked, d.cancelled) for d in types] == [
         ("Erstgespräch Digitalisierung", 3, 1)
     ]
@@ -185,7 +189,7 @@ def test_median_time_to_a_decision_with_an_odd_count(app, make):
     canvas_with(app, make, ("submit", 0), ("start_review", 1), ("request_changes", 5),
                 ("submit", 6), ("start_review", 7), ("approve", 8))  # fmt: skip
     canvas_with(app, make, ("submit", 0))  # waiting: no decision yet
-    found = figure(app, figures.canvas_figures)
+    found = figure(app, canvas_figures)
     assert found.decisions == 4  # waits 1, 10, 5 and 2 hours
     assert found.median_hours == pytest.approx(3.5)
     assert found.by_status["approved"] == 2 and found.by_status["submitted"] == 1
@@ -195,11 +199,11 @@ def test_median_time_to_a_decision_with_an_odd_count(app, make):
 def test_median_time_to_a_decision_with_an_even_and_an_odd_count(app, make):
     for hours in (2, 4):
         canvas_with(app, make, ("submit", 0), ("start_review", 1), ("approve", hours))
-    assert figure(app, figures.canvas_figures).median_hours == pytest.approx(3)
+    assert figure(app, canvas_figures).median_hours == pytest.approx(3)
     canvas_with(app, make, ("submit", 0), ("start_review", 1), ("approve", 30))
-    assert figure(app, figures.canvas_figures).median_hours == pytest.approx(4)
-    nothing = figures.DateRange(date(2025, 1, 1), date(2025, 1, 31), BERLIN)
-    empty = figure(app, figures.canvas_figures, nothing)
+    assert figure(app, canvas_figures).median_hours == pytest.approx(4)
+    nothing = DateRange(date(2025, 1, 1), date(2025, 1, 31), BERLIN)
+    empty = figure(app, canvas_figures, nothing)
     assert (empty.decisions, empty.median_hours) == (0, None)
 
 
@@ -207,7 +211,7 @@ def test_median_time_to_a_decision_with_an_even_and_an_odd_count(app, make):
 
 
 def test_the_default_range_is_twelve_weeks_back_and_four_ahead():
-    span = figures.default_range(date(2026, 12, 9), BERLIN)  # a Wednesday
+    span = default_range(date(2026, 12, 9), BERLIN)  # a Wednesday
     assert span.first == date(2026, 9, 21)  # Monday eleven weeks before this week's
     assert span.last == date(2027, 1, 10)  # Sunday four weeks after this week's
     assert len(span.weeks()) == 16
@@ -227,13 +231,13 @@ def test_the_default_range_is_twelve_weeks_back_and_four_ahead():
     ],
 )
 def test_bad_ranges_are_refused(von, bis, reason):
-    with pytest.raises(figures.RangeError) as refused:
-        figures.parse_range(von, bis, date(2026, 12, 7), BERLIN)
+    with pytest.raises(RangeError) as refused:
+        parse_range(von, bis, date(2026, 12, 7), BERLIN)
     assert str(refused.value) == reason
 
 
 def test_a_good_range_is_taken():
-    span = figures.parse_range("2026-01-01", "2026-12-31", date(2026, 12, 7), BERLIN)
+    span = parse_range("2026-01-01", "2026-12-31", date(2026, 12, 7), BERLIN)
     assert (span.first, span.last, span.days) == (date(2026, 1, 1), date(2026, 12, 31), 365)
 
 
@@ -454,7 +458,7 @@ def test_all_figures_take_eight_statements(app, world):
 
         sa.event.listen(engine, "before_cursor_execute", record)
         try:
-            found = figures.build(db.session, SPAN_X)
+            found = build(db.session, SPAN_X)
         finally:
             sa.event.remove(engine, "before_cursor_execute", record)
     assert found.bookings.total("confirmed") == 5

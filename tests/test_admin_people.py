@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.admin import people
+from app.admin import account_changes
 from app.auth import service
 from app.database import begin_write
 from app.extensions import db
@@ -304,10 +304,12 @@ def test_the_last_admin_is_never_demoted_or_deactivated(app, make):
         begin_write(db.session())
         target = db.session.get(User, last.id)
         someone_else = User(id=-1, name="x", email="x", role="admin")  # an actor who isn't her
-        with pytest.raises(people.Refused, match="letzte aktive"):
-            people.change_user(target, name=target.name, role="advisor", actor=someone_else)
-        with pytest.raises(people.Refused, match="letzte aktive"):
-            people.set_active(target, False, actor=someone_else)
+        with pytest.raises(account_changes.Refused, match="letzte aktive"):
+            account_changes.change_user(
+                target, name=target.name, role="advisor", actor=someone_else
+            )
+        with pytest.raises(account_changes.Refused, match="letzte aktive"):
+            account_changes.set_active(target, False, actor=someone_else)
         db.session.rollback()
     assert fetch_user(app, last.id).role == "admin" and fetch_user(app, last.id).active
 

@@ -16,7 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.admin import bp, charts
-from app.admin import dashboard as figures
+from app.admin.booking_figures import STATUSES, Demand
+from app.admin.dashboard import Dashboard, build
+from app.admin.date_range import DateRange, RangeError, default_range, parse_range
 from app.auth.access import role_required
 from app.booking.labels import STATUSES as BOOKING_STATUS_LABELS
 from app.canvas.labels import STATUS_LABELS as CANVAS_STATUS_LABELS
@@ -61,16 +63,14 @@ def hub_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
 
 
-def requested_range(now: datetime) -> tuple[figures.DateRange, str | None]:
+def requested_range(now: datetime) -> tuple[DateRange, str | None]:
     """The range of ``?von=&bis=``, or the default one and the translated reason."""
     zone = hub_zone()
     today = now.astimezone(zone).date()
     try:
-        return figures.parse_range(
-            request.args.get("von"), request.args.get("bis"), today, zone
-        ), None
-    except figures.RangeError as error:
-        return figures.default_range(today, zone), str(RANGE_ERRORS[str(error)])
+        return parse_range(request.args.get("von"), request.args.get("bis"), today, zone), None
+    except RangeError as error:
+        return default_range(today, zone), str(RANGE_ERRORS[str(error)])
 
 
 def week_label(monday: date) -> str:
@@ -83,18 +83,15 @@ def localised_name(item) -> str:
     return (item.name_en if locale == "en" else "") or item.name_de
 
 
-def tables(board: figures.Dashboard) -> dict[str, Table]:
+def tables(board: Dashboard) -> dict[str, Table]:
     """Every figure's table, by the slug of its CSV."""
     bookings = board.bookings
-    status_columns = [Column(str(BOOKING_STATUS_LABELS[s]), "int") for s in figures.STATUSES]
+    status_columns = [Column(str(BOOKING_STATUS_LABELS[s]), "int") for s in STATUSES]
     week_table = Table(
         "buchungen",
         _("Buchungen pro Kalenderwoche nach Status"),
         [Column(_("Kalenderwoche")), *status_columns, Column(_("Gesamt"), "int")],
-        [
-            [week_label(w.monday), *(w.counts[s] for s in figures.STATUSES), w.total]
-            for w in bookings.weeks
-        ],
+        [[week_label(w.monday), *(w.counts[s] for s in STATUSES), w.total] for w in bookings.weeks],
     )
     utilisation = Table(
         "auslastung",
@@ -108,7 +105,7 @@ def tables(board: figures.Dashboard) -> dict[str, Table]:
         [[u.name, u.offered_hours, u.booked_hours, u.share] for u in board.utilisation],
     )
 
-    def demand(slug: str, caption: str, header: str, items: list[figures.Demand]) -> Table:
+    def demand(slug: str, caption: str, header: str, items: list[Demand]) -> Table:
         return Table(
             slug,
             caption,
@@ -263,13 +260,13 @@ def now() -> datetime:
 def dashboard():
     """The figures of the requested range (default: the last 12 weeks and the next 4)."""
     span, error = requested_range(now())
-    board = figures.build(db.session, span)
+    board = build(db.session, span)
     found = tables(board)
     bookings = board.bookings
     weeks = [str(w.monday.isocalendar()[1]) for w in bookings.weeks]
     week_chart = charts.stacked_columns(
         weeks,
-        [[w.counts[s] for w in bookings.weeks] for s in figures.STATUSES],
+        [[w.counts[s] for w in bookings.weeks] for s in STATUSES],
         height=320,
     )
     utilisation_chart = charts.horizontal_bars(
@@ -299,7 +296,7 @@ def dashboard():
         [row[0] for row in canvas_rows],
         [row[1] for row in canvas_rows],
     )
-    status_labels = [str(BOOKING_STATUS_LABELS[s]) for s in figures.STATUSES]
+    status_labels = [str(BOOKING_STATUS_LABELS[s]) for s in STATUSES]
     return render_page(
         board=board,
         span=span,
@@ -342,7 +339,7 @@ def dashboard_csv(figure: str):
     if figure not in FIGURES:
         abort(404)
     span, _error = requested_range(now())
-    board = figures.build(db.session, span)
+    board = build(db.session, span)
     table = tables(board)[figure]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

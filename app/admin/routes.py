@@ -1,5 +1,5 @@
 """The hub's administration: accounts (search, edit, (de)activate, mails sent again, who
-reviews canvases) and organisations. The rules are in ``app.admin.people``."""
+reviews canvases) and organisations. The rules are in ``app.admin.account_changes``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.admin import bp, people
+from app.admin import account_changes, accounts, bp, paging
 from app.admin.forms import OrganisationForm, StaffUserForm, UserForm
+from app.admin.organisations import (
+    change_organisation,
+    open_invitations,
+    organisation_members,
+    search_organisations,
+    upcoming_bookings,
+)
 from app.auth import service
 from app.auth.access import role_required
 from app.extensions import db
@@ -22,14 +29,14 @@ USER = "admin/user.html"
 
 
 def _list_context() -> dict:
-    filters = people.user_filter(request.args)
+    filters = accounts.user_filter(request.args)
     return {
         "filters": filters,
-        "found": people.search_users(filters),
+        "found": accounts.search_users(filters),
         # Translated once for the page, not once per row (lazy strings are slow to read).
-        "role_labels": {key: str(label) for key, label in people.ROLE_LABELS.items()},
-        "status_labels": {key: str(label) for key, label in people.STATUS_LABELS.items()},
-        "statuses": people.Status,
+        "role_labels": {key: str(label) for key, label in accounts.ROLE_LABELS.items()},
+        "status_labels": {key: str(label) for key, label in accounts.STATUS_LABELS.items()},
+        "statuses": accounts.Status,
     }
 
 
@@ -41,7 +48,7 @@ def users():
     form = StaffUserForm()
     if form.validate_on_submit():
         try:
-            user = people.create_staff(
+            user = account_changes.create_staff(
                 email=form.email.data, name=form.name.data, role=Role(form.role.data)
             )
         except service.AccountError:
@@ -70,7 +77,7 @@ def _user_or_404(user_id: int) -> User:
 
 
 def _user_page(user: User, form: UserForm | None = None, block: str = "content", status=200):
-    roles = {role: people.ROLE_LABELS[role] for role in people.allowed_roles(user)}
+    roles = {role: accounts.ROLE_LABELS[role] for role in account_changes.allowed_roles(user)}
     advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user.id))
     return render(
         USER,
@@ -78,12 +85,12 @@ def _user_page(user: User, form: UserForm | None = None, block: str = "content",
         status=status,
         user=user,
         form=form or UserForm(roles, obj=user, formdata=None),
-        status_label=people.STATUS_LABELS[people.status_of(user)],
+        status_label=accounts.STATUS_LABELS[accounts.status_of(user)],
         erased=user.erased_at is not None,
-        role_labels=people.ROLE_LABELS,
+        role_labels=accounts.ROLE_LABELS,
         advisor=advisor,
-        counts=people.booking_counts(user),
-        may_resend=people.can_resend_invitation(user),
+        counts=accounts.booking_counts(user),
+        may_resend=account_changes.can_resend_invitation(user),
         # Whether an advisor can be booked is set on the advisor's admin page, where served.
         advisor_url=url_for("admin.advisor", advisor_id=advisor.id)
         if advisor is not None and "admin.advisor" in current_app.view_functions
@@ -96,14 +103,14 @@ def _user_page(user: User, form: UserForm | None = None, block: str = "content",
 def user(user_id: int):
     """One account: what it is, and its name and role to change."""
     user = _user_or_404(user_id)
-    roles = {role: people.ROLE_LABELS[role] for role in people.allowed_roles(user)}
+    roles = {role: accounts.ROLE_LABELS[role] for role in account_changes.allowed_roles(user)}
     form = UserForm(roles, obj=user) if request.method == "POST" else None
     if form is not None and form.validate_on_submit():
         try:
-            changes = people.change_user(
+            changes = account_changes.change_user(
                 user, name=form.name.data, role=form.role.data, actor=current_user
             )
-        except people.Refused as refusal:
+        except account_changes.Refused as refusal:
             db.session.rollback()
             user = _user_or_404(user_id)
             form.role.errors = [str(refusal)]
@@ -127,8 +134,8 @@ def user_activation(user_id: int):
         return render("admin/user_deactivate.html", user=user, erased=user.erased_at is not None)
     active = request.form.get("aktiv") == "1"
     try:
-        changed = people.set_active(user, active, actor=current_user)
-    except people.Refused as refusal:
+        changed = account_changes.set_active(user, active, actor=current_user)
+    except account_changes.Refused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
     else:
@@ -150,7 +157,7 @@ def _send(user_id: int, action, done: str):
     user = _user_or_404(user_id)
     try:
         action(user)
-    except people.Refused as refusal:
+    except account_changes.Refused as refusal:
         db.session.rollback()
         flash(str(refusal), "error")
     else:
@@ -165,7 +172,7 @@ def user_resend_invitation(user_id: int):
     """Mail the welcome (staff) or the verification link (unconfirmed client) again."""
     return _send(
         user_id,
-        people.resend_invitation,
+        account_changes.resend_invitation,
         _("Die Einladung an %(name)s (%(email)s) ist erneut unterwegs."),
     )
 
@@ -176,7 +183,7 @@ def user_password_reset(user_id: int):
     """Mail the person a link to choose a new password; the admin never sees it."""
     return _send(
         user_id,
-        people.send_password_reset,
+        account_changes.send_password_reset,
         _("%(name)s bekommt einen Link zum Zurücksetzen des Passworts an %(email)s."),
     )
 
@@ -188,7 +195,7 @@ def set_reviewer(user_id: int):
     advisor = db.session.scalar(sa.select(Advisor).where(Advisor.user_id == user_id))
     if advisor is None or advisor.user.erased_at is not None:
         abort(404)
-    people.set_reviewer(advisor, request.form.get("pruefen") == "1")
+    account_changes.set_reviewer(advisor, request.form.get("pruefen") == "1")
     db.session.commit()
     name = advisor.user.name
     flash(
@@ -210,12 +217,12 @@ def set_reviewer(user_id: int):
 @role_required(Role.ADMIN)
 def organisations():
     """All organisations, searchable, with their members and bookings counted."""
-    text = people.clean_query(request.args.get("q"))
+    text = paging.clean_query(request.args.get("q"))
     return render(
         "admin/organisations.html",
         block="results",
         query=text,
-        found=people.search_organisations(text, people.page_number(request.args.get("seite"))),
+        found=search_organisations(text, paging.page_number(request.args.get("seite"))),
     )
 
 
@@ -228,7 +235,7 @@ def organisation(organisation_id: int):
         abort(404)
     form = OrganisationForm(obj=organisation)
     if form.validate_on_submit():
-        changes = people.change_organisation(
+        changes = change_organisation(
             organisation,
             name=form.name.data,
             industry=form.industry.data or "",
@@ -246,10 +253,10 @@ def organisation(organisation_id: int):
         status=form_status(form),
         form=form,
         organisation=organisation,
-        members=people.organisation_members(organisation),
-        upcoming=people.upcoming_bookings(organisation, now),
-        invitations=people.open_invitations(organisation, now),
-        role_labels=people.ROLE_LABELS,
-        status_of=people.status_of,
-        status_labels=people.STATUS_LABELS,
+        members=organisation_members(organisation),
+        upcoming=upcoming_bookings(organisation, now),
+        invitations=open_invitations(organisation, now),
+        role_labels=accounts.ROLE_LABELS,
+        status_of=accounts.status_of,
+        status_labels=accounts.STATUS_LABELS,
     )
