@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import AuditEvent, Booking, Role, User
 from tests.booking_support import GUEST
 from tests.privacy_support import occurrences, past_booking, unzip, upcoming
-from tests.test_html import audit, nu_errors
+from tests.test_html import assert_pages_valid
 
 PAGE = "/admin/datenschutz"
 
@@ -179,20 +179,8 @@ def privacy_pages(app, world, make, auth, client):
 
 
 def test_the_pages_keep_the_markup_rules(app, world, make, auth, client, tmp_path):
-    files = []
-    for state, response in privacy_pages(app, world, make, auth, client):
-        html = response.get_data(as_text=True)
-        assert response.status_code in (200, 404, 422), state
-        assert html.count("<h1") == 1, state
-        found = audit(html)
-        assert [name for name, count in found.ids.items() if count > 1] == [], state
-        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], state
-        assert found.htmx_without_target == [] and found.inline == [], state
-        page = tmp_path / f"{state}.html"
-        page.write_bytes(response.get_data())
-        files.append(str(page))
-    errors = nu_errors(files)
-    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+    pages = privacy_pages(app, world, make, auth, client)
+    assert_pages_valid(pages, tmp_path, statuses=(200, 404, 422))
 
 
 def test_wrong_passwords_are_rate_limited_like_logins(app, world, auth, client):

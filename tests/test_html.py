@@ -60,6 +60,25 @@ def audit(html: str) -> PageAudit:
     return parser
 
 
+def assert_pages_valid(pages, tmp_path: Path, statuses=(200,)) -> None:
+    """Each (name, response) of ``pages`` answers one of ``statuses``, has one ``h1``,
+    keeps the markup rules, and passes the Nu HTML Checker."""
+    files = []
+    for name, response in pages:
+        html = response.get_data(as_text=True)
+        assert response.status_code in statuses, (name, response.status_code)
+        assert html.count("<h1") == 1, name
+        found = audit(html)
+        assert [i for i, count in found.ids.items() if count > 1] == [], name
+        assert [f for f in found.fields if f.get("id") not in found.label_targets] == [], name
+        assert found.htmx_without_target == [] and found.inline == [], name
+        page = tmp_path / f"{name}.html"
+        page.write_bytes(response.get_data())
+        files.append(str(page))
+    errors = nu_errors(files)
+    assert errors == [], "\n".join(f"{e.get('url')}: {e.get('message')}" for e in errors)
+
+
 PUBLIC = ["/", "/impressum", "/datenschutz", "/konto/anmelden", "/konto/registrieren",
           "/konto/passwort-vergessen", "/konto/bestaetigung-erneut"]  # fmt: skip
 SIGNED_IN = {

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 
-from app.forms import Form, email_address, max_length, required
+from app.admin.forms import StaffUserForm
+from app.forms import Form, max_length, required
 
 
 class NewAdvisorForm(Form):
-    name = StringField(
-        _l("Name"),
-        validators=[required(_l("Bitte geben Sie den Namen der Person ein.")), max_length(120)],
-    )
-    email = EmailField(
-        _l("E-Mail-Adresse"),
-        validators=email_address(_l("Bitte geben Sie die E-Mail-Adresse der Person ein.")),
-        description=_l("Hierhin geht die Einladung mit dem Link, ein Passwort zu wählen."),
-    )
+    name = StaffUserForm.name
+    email = StaffUserForm.email
     title_de = StringField(
         _l("Funktion (Deutsch, optional)"),
         validators=[max_length(160)],

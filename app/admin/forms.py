@@ -17,6 +17,7 @@ class StaffUserForm(Form):
     email = EmailField(
         _l("E-Mail-Adresse"),
         validators=email_address(_l("Bitte geben Sie die E-Mail-Adresse der Person ein.")),
+        description=_l("Hierhin geht die Einladung mit dem Link, ein Passwort zu wählen."),
     )
     role = SelectField(
         _l("Rolle"),
@@ -37,10 +38,7 @@ class StaffUserForm(Form):
 class UserForm(Form):
     """An account's name and role; which roles it may take is the service's rule."""
 
-    name = StringField(
-        _l("Name"),
-        validators=[required(_l("Bitte geben Sie den Namen der Person ein.")), max_length(120)],
-    )
+    name = StaffUserForm.name
     role = SelectField(_l("Rolle"), validate_choice=False)
 
     def __init__(self, roles: dict[str, str], *args, **kwargs) -> None:
