@@ -51,7 +51,7 @@ translations:
 	$(VENV)/bin/pybabel compile -d app/translations --statistics
 
 extract-messages:
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o app/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_pgettext:1c,2 -o app/translations/messages.pot --no-location --sort-output .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --ignore-obsolete --no-wrap
 
 # Re-vendor htmx and SortableJS from the npm registry (the copies in static/vendor are

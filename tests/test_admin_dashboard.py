@@ -274,7 +274,7 @@ def test_the_dashboard_shows_every_figure_with_its_table(client, admin, app, wor
     assert page.count('role="img"') == 7 and page.count("<caption>") == 7
     for slug in figures_slugs():
         assert f"/admin/statistik/{slug}.csv?" in page
-    assert "10,0 %" in page  # Brandt: 4 of 40 hours, German decimal comma
+    assert "10,0\u00a0%" in page  # Brandt: 4 of 40 hours, German comma and spacing
     assert "KW 10/2026" in page
     found = audit(page)
     assert [i for i, n in found.ids.items() if n > 1] == []
@@ -287,7 +287,7 @@ def test_the_dashboard_in_english_formats_numbers_the_english_way(client, auth, 
                                                                   world):  # fmt: skip
     auth.login(make.user(role=Role.ADMIN, locale="en").email)
     add(app, world, local(WEEK_X, "10:00"), minutes=240)
-    assert "10.0 %" in client.get(f"/admin/?{range_query()}").get_data(as_text=True)
+    assert "10.0%" in client.get(f"/admin/?{range_query()}").get_data(as_text=True)
 
 
 def figures_slugs():
@@ -476,6 +476,7 @@ def test_page_numbers_read_as_babel_writes_them(app, locale):
             assert page_value(whole, "int") == format_decimal(whole)
         for hours in (0.0, 3.25, 1234.56, 40.0):
             assert page_value(hours, "hours") == format_decimal(hours, format="#,##0.0")
+        one_decimal = {"de": "#,##0.0\u00a0%", "en": "#,##0.0%"}[locale]  # 12,5 % / 12.5%
         for share in (0.0, 0.1, 0.12345, 1.5):
-            assert page_value(share, "percent") == format_percent(share, format="#,##0.0 %")
+            assert page_value(share, "percent") == format_percent(share, format=one_decimal)
         assert page_value(None, "percent") == "–"

@@ -5,6 +5,7 @@ from functools import partial
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from app.web import served
 
@@ -19,7 +20,7 @@ SECTIONS = (
     ("admin.consultation_types", _l("Beratungsarten")),
     ("admin.topics", _l("Themen")),
     ("admin.legal_texts", _l("Rechtstexte")),
-    ("admin.privacy_requests", _l("Datenschutz")),
+    ("admin.privacy_requests", lazy_pgettext("Verwaltung", "Datenschutz")),
     ("admin.audit_log", _l("Protokoll")),
 )
 

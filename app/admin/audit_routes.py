@@ -39,7 +39,7 @@ TARGET_TYPES = {
     "advisor": _l("Beraterin/Berater"),
     "consultationtype": _l("Beratungsart"),
     "topic": _l("Thema"),
-    "booking": _l("Termin"),
+    "booking": _l("Buchung"),
     "legaldocument": _l("Rechtstext"),
 }
 # The admin page of each kind of object: (endpoint, the id's argument or None).

@@ -7,8 +7,10 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Response, abort, current_app, request
 from flask_babel import get_locale
@@ -188,7 +190,8 @@ FIGURES = (
 
 def page_value(value, kind: str) -> str:
     """A cell as the page shows it, in the viewer's language: what Babel writes for
-    "#,##0", "#,##0.0" and "#,##0.0 %", with the locale's symbols (a year's table has
+    "#,##0", "#,##0.0" and the locale's percent pattern with one decimal (German "12,5 %",
+    English "12.5%"), with the locale's symbols (a year's table has
     hundreds of cells; Babel's pattern engine per cell would cost more than the SQL)."""
     if value is None:
         return "–"
@@ -197,7 +200,7 @@ def page_value(value, kind: str) -> str:
     if kind == "hours":
         return f"{value:,.1f}".translate(_symbols())
     if kind == "percent":
-        return f"{value * 100:,.1f} %".translate(_symbols())
+        return f"{value * 100:,.1f}".translate(_symbols()) + _percent_sign()
     return str(value)
 
 
@@ -212,6 +215,17 @@ def _symbols() -> dict[int, str]:
 
 
 _SYMBOLS: dict[str, dict[int, str]] = {}
+
+
+@cache
+def _percent_sign_of(locale: str) -> str:
+    """What follows the number in the locale's percent pattern: "\u00a0%" or "%"."""
+    pattern = Locale.parse(locale).percent_formats[None].pattern
+    return pattern[pattern.rindex("0") + 1 :]
+
+
+def _percent_sign() -> str:
+    return _percent_sign_of(str(get_locale() or "de"))
 
 
 def csv_value(value, kind: str) -> str:
@@ -245,7 +259,7 @@ def chart_number(value: float, kind: str = "int") -> str:
     if kind == "percent":
         value *= 100
     text = f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
-    return text.translate(_symbols()) + (" %" if kind == "percent" else "")
+    return text.translate(_symbols()) + (_percent_sign() if kind == "percent" else "")
 
 
 # --- views -------------------------------------------------------------------------------

@@ -134,10 +134,11 @@ def table_headers(table: Locator) -> list[str]:
 
 
 def as_csv_value(shown: str) -> str:
-    """A number as the page shows it ("1.234", "12,5 %", "–") as the CSV writes it."""
+    """A number as the German page shows it ("1.234", "12,5 %" with a no-break space, "–")
+    as the CSV writes it."""
     if shown == "–":
         return ""
-    return shown.removesuffix(" %").replace(".", "").replace(",", ".")
+    return shown.removesuffix("\u00a0%").replace(".", "").replace(",", ".")
 
 
 def parse_csv(body: bytes) -> list[list[str]]:
