@@ -18,7 +18,7 @@ from app.admin import bp
 from app.admin.audit import AuditAction, mask_email, record
 from app.auth.access import role_required
 from app.extensions import db
-from app.models import AdvisorPhoto, Booking, ExternalCalendar, Role, User
+from app.models import Booking, Role, User
 from app.models.booking import ACTIVE_STATUSES, Advisor
 from app.models.types import utcnow
 from app.privacy.erasure import erase_guest as erase_guest_bookings
@@ -179,20 +179,6 @@ def _erasable(user: User | None) -> str | None:
     return None
 
 
-def _retire_advisor(user: User) -> None:
-    """An erased advisor is no longer offered, and their profile text goes too."""
-    advisor = Advisor.of_user(user)
-    if advisor is None:
-        return
-    advisor.active = False
-    advisor.title_de = advisor.title_en = advisor.bio_de = advisor.bio_en = ""
-    advisor.meeting_link = ""
-    advisor.feed_token = None  # the subscription feed stops answering
-    advisor.photo_token = None
-    db.session.execute(sa.delete(AdvisorPhoto).where(AdvisorPhoto.advisor_id == advisor.id))
-    db.session.execute(sa.delete(ExternalCalendar).where(ExternalCalendar.advisor_id == advisor.id))
-
-
 @bp.route("/datenschutz/konto-loeschen", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def privacy_erase_user():
@@ -206,7 +192,6 @@ def privacy_erase_user():
         if problem := _erasable(user):
             return _page(409 if user else 404, message=problem)
         masked = mask_email(user.email)
-        _retire_advisor(user)
         cancelled = erase_user(user, actor=current_user, now=now)
         record(
             AuditAction.USER_ERASED,

@@ -38,7 +38,15 @@ from app.booking import service
 from app.booking.service import NotChangeable
 from app.calendar.feed import escape_char, fold
 from app.extensions import db
-from app.models import AuditEvent, Booking, Invitation, OutboxMessage, User
+from app.models import (
+    AdvisorPhoto,
+    AuditEvent,
+    Booking,
+    ExternalCalendar,
+    Invitation,
+    OutboxMessage,
+    User,
+)
 from app.models.booking import ACTIVE_STATUSES, Advisor
 
 ERASED_NAME = _l("Gelöschtes Konto")
@@ -161,6 +169,21 @@ def scrub_audit(replacements: dict[str, str]) -> None:
         event.detail = replace(event.detail)[:500]
 
 
+def _retire_advisor(user: User) -> None:
+    """An erased advisor is no longer offered, and their profile text, photo, feed and
+    calendar link go too (only admins erase staff accounts)."""
+    advisor = Advisor.of_user(user)
+    if advisor is None:
+        return
+    advisor.active = False
+    advisor.title_de = advisor.title_en = advisor.bio_de = advisor.bio_en = ""
+    advisor.meeting_link = ""
+    advisor.feed_token = None  # the subscription feed stops answering
+    advisor.photo_token = None
+    db.session.execute(sa.delete(AdvisorPhoto).where(AdvisorPhoto.advisor_id == advisor.id))
+    db.session.execute(sa.delete(ExternalCalendar).where(ExternalCalendar.advisor_id == advisor.id))
+
+
 def erase_user(user: User, *, actor: User | None, now: datetime) -> int:
     """Erase ``user``'s personal data and cancel their upcoming bookings; returns how many
     bookings were cancelled. Idempotent."""
@@ -188,6 +211,7 @@ def erase_user(user: User, *, actor: User | None, now: datetime) -> int:
     user.erased_at = now
     user.organisation_id = None
     user.email_verified_at = None
+    _retire_advisor(user)
     for booking in bookings:
         booking.agenda = ""
         if booking.cancel_reason != "expired":
