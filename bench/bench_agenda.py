@@ -45,6 +45,7 @@ from bench_feed import (
     logged_in,
     make_app,
     percentile,
+    run,
     timed,
 )
 
@@ -261,8 +262,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError, sa.exc.SQLAlchemyError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -44,6 +44,7 @@ from bench_feed import (
     logged_in,
     make_app,
     percentile,
+    run,
     timed,
 )
 
@@ -195,8 +196,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError, sa.exc.SQLAlchemyError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -29,7 +29,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, count_statements, logged_in, make_app, percentile, timed
+from bench_feed import (
+    bench_arguments,
+    count_statements,
+    logged_in,
+    make_app,
+    percentile,
+    run,
+    timed,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -103,8 +111,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except (RuntimeError, OSError, sa.exc.SQLAlchemyError) as error:
-        print(f"benchmark failed: {error}", file=sys.stderr)
-        sys.exit(2)
+    run(main)

@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_feed import bench_arguments, bench_database, logged_in, make_app, percentile
+from bench_feed import bench_arguments, bench_database, logged_in, make_app, percentile, run
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -187,4 +187,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run(main)
