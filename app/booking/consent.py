@@ -7,11 +7,9 @@ the exact sentence the guest ticked, in the booking's language; together with th
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from app.extensions import db
 from app.models.legal import LegalDocument, LegalKind
 
 # The sentence of the consent box on the guest booking form (and the registration form).
@@ -29,9 +27,4 @@ def consent_sentence(locale: str | None) -> str:
 
 def guest_consent(locale: str | None) -> tuple[int, str]:
     """(privacy notice version in force, consent sentence in ``locale``)."""
-    number = db.session.scalar(
-        sa.select(sa.func.max(LegalDocument.version)).where(
-            LegalDocument.kind == LegalKind.PRIVACY.value
-        )
-    )
-    return number or 0, consent_sentence(locale)
+    return LegalDocument.number_in_force(LegalKind.PRIVACY), consent_sentence(locale)

@@ -82,14 +82,6 @@ def version(kind: LegalKind | str, number: int) -> LegalDocument | None:
     )
 
 
-def current_number(kind: LegalKind | str) -> int:
-    """The version in force: 0 until the first one is published."""
-    found = db.session.scalar(
-        sa.select(sa.func.max(LegalDocument.version)).where(LegalDocument.kind == str(kind))
-    )
-    return found or 0
-
-
 def history(kind: LegalKind | str) -> list[LegalDocument]:
     """Every published version of ``kind``, newest first, with who published it."""
     return list(
@@ -117,7 +109,7 @@ def publish(
     (kind, version) constraint lets only one of two concurrent saves have the number."""
     from app.admin.audit import AuditAction, record  # here: app.admin imports this module
 
-    if based_on < 0 or based_on > current_number(kind):
+    if based_on < 0 or based_on > LegalDocument.number_in_force(kind):
         raise PublishConflict()
     document = LegalDocument(
         kind=kind.value,

@@ -13,7 +13,7 @@ from flask_login import current_user
 from app.extensions import db
 from app.i18n import format_day, is_known_locale, remember_locale, select_timezone
 from app.main import bp, legal, queries
-from app.models.legal import LegalKind
+from app.models.legal import LegalDocument, LegalKind
 from app.web import redirect_target, render
 
 
@@ -40,7 +40,7 @@ def privacy():
 @bp.get("/datenschutz/version/<int:number>")
 def privacy_version(number: int):
     """An earlier privacy notice, e.g. the one a guest consented to; 0 is the built-in."""
-    newest = legal.current_number(LegalKind.PRIVACY)
+    newest = LegalDocument.number_in_force(LegalKind.PRIVACY)
     document = legal.version(LegalKind.PRIVACY, number) if number else None
     if number > newest or (number and document is None):
         abort(404)
@@ -50,7 +50,7 @@ def privacy_version(number: int):
 @bp.app_template_global("privacy_version_number")
 def privacy_version_number() -> int:
     """The privacy notice's version in force, for links to exactly that text."""
-    return legal.current_number(LegalKind.PRIVACY)
+    return LegalDocument.number_in_force(LegalKind.PRIVACY)
 
 
 def _legal_page(kind: LegalKind, document, number: int | None = None, newer: bool = False):

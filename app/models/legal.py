@@ -44,3 +44,9 @@ class LegalDocument(db.Model):
 
     def __repr__(self) -> str:
         return f"<LegalDocument {self.kind} v{self.version}>"
+
+    @classmethod
+    def number_in_force(cls, kind: LegalKind | str) -> int:
+        """The version of ``kind`` in force: 0 (the built-in text) until one is published."""
+        found = db.session.scalar(sa.select(sa.func.max(cls.version)).where(cls.kind == str(kind)))
+        return found or 0
