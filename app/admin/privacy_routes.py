@@ -50,7 +50,7 @@ def _from_query(prefix: str) -> EmailForm:
 
 
 def _guest_counts(address: str, now) -> tuple[int, int]:
-    match = sa.and_(Booking.booked_by_id.is_(None), sa.func.lower(Booking.guest_email) == address)
+    match = Booking.of_guest(address)
     total, upcoming = db.session.execute(
         sa.select(
             sa.func.count(Booking.id),

@@ -309,6 +309,13 @@ class Booking(db.Model):
     def __repr__(self) -> str:
         return f"<Booking {self.uid} {self.status} {self.start:%Y-%m-%d %H:%M}>"
 
+    @classmethod
+    def of_guest(cls, email: str) -> sa.ColumnElement[bool]:
+        """The guest bookings made with ``email``, in any case (``lower()`` also finds
+        those stored before addresses were stored normalised)."""
+        address = User.normalise_email(email)
+        return sa.and_(cls.booked_by_id.is_(None), sa.func.lower(cls.guest_email) == address)
+
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES

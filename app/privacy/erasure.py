@@ -249,9 +249,7 @@ def erase_guest(email: str, *, actor: User | None, now: datetime) -> int:
     if not address:
         return 0
     bookings = db.session.scalars(
-        sa.select(Booking)
-        .where(Booking.booked_by_id.is_(None), sa.func.lower(Booking.guest_email) == address)
-        .order_by(Booking.start)
+        sa.select(Booking).where(Booking.of_guest(address)).order_by(Booking.start)
     ).all()
     if not bookings:
         return 0

@@ -248,12 +248,7 @@ def export_user(user: User, now: datetime | None = None) -> dict:
 
 def guest_bookings(email: str) -> sa.Select:
     """Bookings made as a guest with ``email`` (any case)."""
-    address = User.normalise_email(email)
-    return (
-        _bookings_query()
-        .where(Booking.booked_by_id.is_(None), sa.func.lower(Booking.guest_email) == address)
-        .order_by(Booking.start)
-    )
+    return _bookings_query().where(Booking.of_guest(email)).order_by(Booking.start)
 
 
 def export_guest(email: str, now: datetime | None = None) -> dict:
