@@ -7,6 +7,7 @@ same booking shown on its page and in its mail uses the same words for its time 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_babel import force_locale
@@ -109,5 +110,6 @@ def test_invitations_are_dated_in_the_language_of_the_page(app, client, auth, ma
     auth.login(member.email)
     client.submit("/konto/organisation", {"email": "kollegin@firma.example"})
     page = client.get("/konto/organisation").get_data(as_text=True)
-    today = datetime.now(UTC)
+    # The page dates in the viewer's zone: between 23:00 and 24:00 UTC Berlin is a day ahead.
+    today = datetime.now(ZoneInfo("Europe/Berlin"))
     assert f"{today.day} {MONTHS['en'][today.month - 1][:3]} {today.year}, " in page
