@@ -36,8 +36,11 @@ run: install .env
 
 test: install node_modules/.installed lint pytest
 
+# One pytest process per core; a test file stays on one process, so its module fixtures (the
+# browser journeys' live server) start once.
+PYTEST_WORKERS ?= auto
 pytest:
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 lint:
 	$(RUFF) check .

@@ -111,6 +111,26 @@ def _reset_postgres_schema(url: str) -> None:
         engine.dispose()
 
 
+def _own_database_per_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets its own database on the same server, created once."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server = sa.engine.make_url(normalise_database_url(url))
+    name = f"{server.database}_{worker}"
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            known = "SELECT 1 FROM pg_database WHERE datname = :name"
+            if connection.execute(sa.text(known), {"name": name}).scalar() is None:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as error:
+        needs_service(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {error.orig}")
+    finally:
+        engine.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
     """A database migrated to the newest schema, once per test session and backend."""
@@ -123,6 +143,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory) -> str:
                 "PostgreSQL tests skipped: set "
                 "TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run them"
             )
+        url = _own_database_per_worker(url)
         _reset_postgres_schema(url)
     app = create_app(app_config(url))
     with app.app_context():
