@@ -33,13 +33,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         # Client address and scheme from the proxy's headers: rate limits and Secure need them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
-    from app import edges
+    from app import edges, observability
 
-    edges.init_app(app)  # first: its URL converter and checks apply to every route
+    observability.init_app(app)  # first: the request id exists before any hook logs
+    edges.init_app(app)  # its URL converter and checks apply to every route
     _init_extensions(app)
     _register_blueprints(app)
 
-    from app import branding, cli, errors, i18n, security, web
+    from app import branding, cli, errors, health, i18n, security, static_files, web
 
     i18n.init_app(app)
     web.init_app(app)
@@ -47,14 +48,19 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     branding.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
+    health.init_app(app)
+    static_files.init_app(app)  # wraps the WSGI app: static files never reach Flask
     return app
 
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (the metadata must be complete for Alembic)
     from app.database import begin_request_writes, configure_engine_events
-    from app.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
+    from app.extensions import cache, compress, csrf, db, htmx, limiter, login_manager, migrate
 
+    # Compression's hook runs after every later one (Flask runs them in reverse), so it
+    # compresses the final body and adjusts the final ETag.
+    compress.init_app(app)
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)

@@ -119,6 +119,30 @@ class Config:
         # request's Host header never chooses one and the worker needs no request at all.
         self.BASE_URL = os.environ.get("BASE_URL") or (DEV_BASE_URL if debug else None)
 
+        # Logs and probes (app/observability.py, app/health.py): JSON lines for a log
+        # collector, plain lines in development; the proxy's X-Request-ID is taken only
+        # from a proxy we stand behind.
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if debug else "json")
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+        self.REQUEST_ID_TRUSTED = _bool("REQUEST_ID_TRUSTED", self.PROXY_COUNT > 0)
+
+        # Response compression (Flask-Compress) for text only: images, PDFs, ZIPs and
+        # calendars are compressed already or downloaded whole; the feed gzips itself.
+        # Streamed bodies pass untouched. Static files come precompressed (static_files.py).
+        self.COMPRESS_MIMETYPES = [
+            "text/html",
+            "text/css",
+            "text/plain",
+            "text/javascript",
+            "application/javascript",
+            "application/json",
+            "application/problem+json",
+            "image/svg+xml",
+        ]
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_BR_LEVEL = 4  # level 4: most of the gain at a fraction of 11's time
+        self.COMPRESS_STREAMS = False
+
         # Tokens in e-mailed links
         self.EMAIL_TOKEN_MAX_AGE = timedelta(days=2)
         self.RESET_TOKEN_MAX_AGE = timedelta(hours=1)
@@ -150,7 +174,8 @@ class Config:
         )
 
         # Cache for hot fragments (the slot picker): Redis when REDIS_URL is set, else in-process.
-        redis_url = os.environ.get("REDIS_URL")
+        redis_url = os.environ.get("REDIS_URL") or None
+        self.REDIS_URL = redis_url  # /readyz pings it (app/health.py)
         self.CACHE_TYPE = os.environ.get("CACHE_TYPE") or (
             "RedisCache" if redis_url else "SimpleCache"
         )

@@ -35,6 +35,7 @@ from app.extensions import db
 from app.mail.transport import Transport, build_email
 from app.models import OutboxMessage
 from app.models.types import utcnow
+from app.observability import job_context
 from app.privacy.retention import purge_if_due
 
 MAX_BACKOFF = timedelta(hours=1)
@@ -151,13 +152,14 @@ def run_round(round_jobs: list[Job], clock: Callable[[], datetime] = utcnow) -> 
     rolled back, and the others still run; a database outage (``OperationalError``) ends
     the round, since every job needs the database."""
     for name, job in round_jobs:
-        try:
-            job(clock())
-        except sa.exc.OperationalError:
-            raise
-        except Exception:
-            db.session.rollback()
-            current_app.logger.exception("worker: %s failed", name)
+        with job_context(name):  # every record the job logs carries one id
+            try:
+                job(clock())
+            except sa.exc.OperationalError:
+                raise
+            except Exception:
+                db.session.rollback()
+                current_app.logger.exception("worker: %s failed", name)
 
 
 def run_worker(transport: Transport, interval: float, once: bool = False) -> None:

@@ -1,11 +1,11 @@
-"""Public pages: the hub's home page, imprint, privacy notice, language switch, health."""
+"""Public pages: the hub's home page, imprint, privacy notice, language switch (the probes
+are in app/health.py)."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from flask import abort, current_app, flash, jsonify, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -81,15 +81,3 @@ def set_language():
         current_user.locale = code
         db.session.commit()
     return remember_locale(response, code)
-
-
-@bp.get("/healthz")
-def healthz():
-    """200 when the database answers, 503 when it does not (for load balancers)."""
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError:
-        db.session.rollback()
-        current_app.logger.exception("health check: database unreachable")
-        return jsonify(status="unavailable", database="unreachable"), 503
-    return jsonify(status="ok", database="ok")
