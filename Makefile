@@ -8,7 +8,7 @@ PORT     ?= 5000
 HTMX     := 2.0.11
 SORTABLE := 1.15.7
 
-.PHONY: run install test lint format pytest translations extract-messages vendor clean
+.PHONY: run serve install test lint format pytest translations extract-messages vendor clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,16 @@ run: install .env
 	$(FLASK) seed-demo
 	@echo "Site: http://127.0.0.1:$(PORT)  (mail is printed here and kept in instance/outbox/)"
 	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --port $(PORT)
+
+# The production shape (README, "Running in production"): migrations, then gunicorn on
+# wsgi:app with app/gunicorn_conf.py and the worker beside it. Reads the environment (and
+# .env), but never debug mode: set BASE_URL, DATABASE_URL, REDIS_URL, SECURE_COOKIES=0 for
+# plain http on this machine. Procfile says the same for process managers.
+BIND ?= 127.0.0.1:$(PORT)
+serve: install
+	FLASK_DEBUG=0 $(FLASK) db upgrade
+	FLASK_DEBUG=0 $(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  FLASK_DEBUG=0 $(VENV)/bin/gunicorn -c python:app.gunicorn_conf --bind $(BIND) wsgi:app
 
 test: install node_modules/.installed lint pytest
 
