@@ -22,11 +22,15 @@ catalogue's, and the calendar of the advisor shown, or of every advisor of the t
 is right or unreachable.
 
 Reading the versions would be the one query a cached fragment costs, so all of them are
-kept in the cache together for ``VERSION_TTL`` seconds, and dropped from it after every
-commit that changed one. With a shared cache (Redis) every process sees a change at once;
-with the in-process cache another process may show the old week for ``VERSION_TTL``
-seconds. Either way a booking re-checks the slot under a lock, so a stale page can
-disappoint but never double-book.
+kept in the cache together for ``VERSION_TTL`` seconds, stamped with the cache's
+generation, and every commit that changed one starts a new generation. The generation is
+read before the versions are loaded, so a request that loaded them just before a commit
+and stores them just after stores them under the old generation, which nobody accepts
+(deleting the key instead let such a request put the old versions back for ``VERSION_TTL``
+seconds: tests/test_multiprocess.py caught another process offering a slot just booked).
+With a shared cache (Redis) every process sees a change at once; with the in-process cache
+another process may show the old week for ``VERSION_TTL`` seconds. Either way a booking
+re-checks the slot under a lock, so a stale page can disappoint but never double-book.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ CATALOGUE = (ConsultationType, Topic)
 USER_FIELDS = ("active", "name", "role")
 BUCKET_SECONDS = 300
 VERSION_KEY = "calendar-versions"
+GENERATION_KEY = "calendar-generation"
 VERSION_TTL = 5
 CHANGED = "calendar_changed"
 
@@ -139,13 +144,18 @@ def bump_advisors(session: Session, advisor_ids: Iterable[int]) -> None:
 
 @sa.event.listens_for(Session, "after_commit")
 def _forget_versions(session: Session) -> None:
+    # Fired for each released savepoint too (the booking service stores in savepoints),
+    # while the change is still uncommitted: a reader would cache the old versions again.
+    if session.in_nested_transaction():
+        return
     if session.info.pop(CHANGED, False):
-        cache.delete(VERSION_KEY)
+        cache.cache.inc(GENERATION_KEY)  # the backend's INCR: atomic in Redis
 
 
 @sa.event.listens_for(Session, "after_rollback")
 def _nothing_changed(session: Session) -> None:
-    session.info.pop(CHANGED, None)
+    if not session.in_nested_transaction():  # a savepoint's rollback keeps what came before
+        session.info.pop(CHANGED, None)
 
 
 @dataclass(frozen=True)
@@ -187,11 +197,12 @@ def _load_versions() -> Versions | None:
 
 def calendar_versions() -> Versions | None:
     """The current versions, or ``None`` when the catalogue row is missing (no caching)."""
-    versions = cache.get(VERSION_KEY)
-    if versions is None:
-        versions = _load_versions()
-        if versions is not None:
-            cache.set(VERSION_KEY, versions, timeout=VERSION_TTL)
+    generation, stored = cache.get_many(GENERATION_KEY, VERSION_KEY)  # one round trip
+    if stored is not None and stored[0] == generation:
+        return stored[1]
+    versions = _load_versions()  # after reading the generation: see the module's docstring
+    if versions is not None:
+        cache.set(VERSION_KEY, (generation, versions), timeout=VERSION_TTL)
     return versions
 
 
