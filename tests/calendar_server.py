@@ -6,6 +6,7 @@ from __future__ import annotations
 import ssl
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +36,11 @@ class CalendarServer:
     def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.seen: list[Seen] = []
+        # Requests of one path being answered at the same moment (the multi-worker test:
+        # one calendar must never be imported twice at once), and the paths that had any.
+        self.in_flight: Counter[str] = Counter()
+        self.overlapping: list[str] = []
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,7 +50,18 @@ class CalendarServer:
                 pass
 
             def do_GET(self) -> None:
-                server.seen.append(Seen(self.path, dict(self.headers)))
+                with server._lock:
+                    server.seen.append(Seen(self.path, dict(self.headers)))
+                    server.in_flight[self.path] += 1
+                    if server.in_flight[self.path] > 1:
+                        server.overlapping.append(self.path)
+                try:
+                    self._answer()
+                finally:
+                    with server._lock:
+                        server.in_flight[self.path] -= 1
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path, Route(b"nicht gefunden", status=404))
                 time.sleep(route.delay)
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
