@@ -7,7 +7,9 @@ translations, and that writable data goes to ``INSTANCE_PATH``, not into site-pa
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -80,7 +82,10 @@ def test_installed_package_migrates_and_serves_pages(installed: Path, tmp_path: 
     log = tmp_path / "gunicorn.log"
     with log.open("w") as log_file:
         server = subprocess.Popen(  # noqa: S603
-            [bin_dir / "gunicorn", "-b", f"127.0.0.1:{port}", "-w", "1", "app:create_app()"],
+            [
+                *(bin_dir / "gunicorn", "-c", "python:app.gunicorn_conf"),
+                *("-b", f"127.0.0.1:{port}", "-w", "1", "app:create_app()"),
+            ],
             cwd=workdir,
             env=env,
             stdout=log_file,
@@ -95,6 +100,18 @@ def test_installed_package_migrates_and_serves_pages(installed: Path, tmp_path: 
         assert "Book a consultation" in english  # the compiled catalogue came along
         status, css = _get(f"{base}/static/css/app.css")
         assert status == 200 and "{" in css
+        ready = json.loads(_get(f"{base}/readyz")[1])
+        assert ready["status"] == "ready", ready
+        # The pages link fingerprinted files, built into INSTANCE_PATH and served compressed.
+        linked = re.findall(r'(?:href|src)="(/static/[^"]+\.[0-9a-f]{12}\.(?:css|js))"', german)
+        assert len(linked) >= 3
+        for path in linked:
+            request = urllib.request.Request(  # noqa: S310 (a local server)
+                f"{base}{path}", headers={"Accept-Encoding": "br"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+                assert response.headers["Content-Encoding"] == "br", path
+                assert "immutable" in response.headers["Cache-Control"], path
     finally:
         server.terminate()
         server.wait(timeout=10)
