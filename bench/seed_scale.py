@@ -8,16 +8,23 @@ connection to the ``postgres`` database), runs the migrations, seeds the demo da
   demo's Mon–Fri hours (09–12, 13–17 Europe/Berlin) and holidays;
 * for every advisor, confirmed bookings on every working day from one year back to one year
   ahead, packed into the working hours with small random gaps (``random.Random(seed)``, so
-  every run builds the same calendar). Types are mixed (mostly Erstgespräch), each booking's
-  ``blocked_from``/``blocked_until`` is widened by its type's buffers, and no two bookings of
-  an advisor overlap (PostgreSQL's exclusion constraint checks that on insert).
+  every run builds the same calendar) around the demo's own bookings. Types are mixed
+  (mostly Erstgespräch), each booking's ``blocked_from``/``blocked_until`` is widened by its
+  type's buffers, and no two bookings of an advisor overlap (PostgreSQL's exclusion
+  constraint checks that on insert);
+* the outcomes advisors record: bookings that ended more than ``OPEN_DAYS`` days ago are
+  completed (every twentieth a no-show), the last days' still wait for one, as on an
+  advisor's agenda;
+* canvases (``bench/seed_scale_canvases.py``): the demo member's working canvas with
+  ``--canvas-notes`` notes and review comments, and ``--queue`` canvases of other
+  organisations waiting for review.
 
 10,000 bookings per advisor do not fit: 7 working hours a day hold at most ten 40-minute
 Erstgespräch blocks, about 5,200 in two years. The default packs about 7 a working day
 (≈ 3,600 per advisor, ≈ 72,000 in all).
 
-Idempotent: an advisor who already has bookings gets none added. ``--reset`` drops and
-recreates the database first. Run from the project root::
+Idempotent: an advisor who already has scale bookings (``uid`` "bench-…") gets none added.
+``--reset`` drops and recreates the database first. Run from the project root::
 
     .venv/bin/python bench/seed_scale.py [--reset] [--database-url URL]
 """
@@ -46,6 +53,8 @@ TYPE_MIX = [
 ]
 GAPS_MINUTES = [0, 0, 0, 5, 10, 20]  # idle time before each booking's blocked range
 BATCH = 5_000
+SCALE_UID = "bench-%"
+OPEN_DAYS = 7  # past bookings of the last week still wait for their outcome
 
 
 def server_url(url: sa.URL) -> sa.URL:
@@ -159,6 +168,7 @@ def bookings_for(advisor, context: dict, rng: random.Random) -> list[dict]:
             days_off.add(day)
             day += timedelta(days=1)
 
+    taken = context["taken"].get(advisor.id, [])
     types, weights = context["types"], context["weights"]
     topic_ids = [topic.id for topic in advisor.topics]
     clients, now = context["clients"], context["now"]
@@ -175,6 +185,8 @@ def bookings_for(advisor, context: dict, rng: random.Random) -> list[dict]:
                 if blocked_until > period_end:
                     break
                 cursor = blocked_until
+                if any(a < blocked_until and blocked_from < b for a, b in taken):
+                    continue  # a booking of the demo's: the next one starts after it
                 number = context["next_uid"]
                 context["next_uid"] += 1
                 client = rng.choice(clients) if rng.random() < 0.5 else None
@@ -243,7 +255,17 @@ def scale_bookings(seed: int) -> tuple[int, int]:
         context["rules"].setdefault(rule.advisor_id, []).append(rule)
     for exception in db.session.scalars(sa.select(AvailabilityException)):
         context["exceptions"].setdefault(exception.advisor_id, []).append(exception)
-    has_bookings = set(db.session.scalars(sa.select(Booking.advisor_id).distinct()))
+    has_bookings = set(
+        db.session.scalars(
+            sa.select(Booking.advisor_id).where(Booking.uid.like(SCALE_UID)).distinct()
+        )
+    )
+    holding = Booking.status.in_(["pending", "confirmed", "completed", "no_show"])
+    context["taken"] = {}
+    for advisor_id, first, last in db.session.execute(
+        sa.select(Booking.advisor_id, Booking.blocked_from, Booking.blocked_until).where(holding)
+    ):
+        context["taken"].setdefault(advisor_id, []).append((first, last))
 
     filled = inserted = 0
     for advisor in db.session.scalars(sa.select(Advisor).order_by(Advisor.id)).all():
@@ -260,6 +282,22 @@ def scale_bookings(seed: int) -> tuple[int, int]:
     return filled, inserted
 
 
+def record_outcomes() -> int:
+    """Scale bookings that ended ``OPEN_DAYS`` days ago or earlier get their outcome:
+    completed, every twentieth a no-show (idempotent: only confirmed ones change)."""
+    from app.extensions import db
+    from app.models import Booking
+
+    ended = datetime.now(UTC) - timedelta(days=OPEN_DAYS)
+    open_past = sa.and_(
+        Booking.uid.like(SCALE_UID), Booking.status == "confirmed", Booking.end < ended
+    )
+    outcome = sa.case((Booking.id % 20 == 0, "no_show"), else_="completed")
+    changed = db.session.execute(sa.update(Booking).where(open_past).values(status=outcome))
+    db.session.commit()
+    return changed.rowcount
+
+
 def report(database_url: str) -> None:
     from app.extensions import db
     from app.models import Advisor, Booking, Topic, advisor_topic
@@ -274,7 +312,7 @@ def report(database_url: str) -> None:
     per_advisor = db.session.execute(
         sa.select(Booking.advisor_id, sa.func.count(Booking.id), sa.func.min(Booking.start),
                   sa.func.max(Booking.start))
-        .where(Booking.status == "confirmed")
+        .where(Booking.status.in_(["confirmed", "completed", "no_show"]))
         .group_by(Booking.advisor_id)
     ).all()  # fmt: skip
     total = sum(row[1] for row in per_advisor)
@@ -287,7 +325,7 @@ def report(database_url: str) -> None:
     )
     print(f"database:            {sa.make_url(database_url).database}")
     print(f"advisors:            {advisors} ({on_topic} on topic {TOPIC!r})")
-    print(f"confirmed bookings:  {total} in all")
+    print(f"bookings:            {total} in all (confirmed or with an outcome)")
     print(f"per advisor:         min {min(counts)}, max {max(counts)}")
     print(f"per working day:     {min(counts) / workdays:.1f} (of {workdays} Mon–Fri days)")
     print(f"bookings span:       {first:%Y-%m-%d} … {last:%Y-%m-%d}" if first else "")
@@ -298,12 +336,15 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--reset", action="store_true", help="drop and re-create the database")
     parser.add_argument("--seed", type=int, default=42, help="random seed for the bookings")
+    parser.add_argument("--canvas-notes", type=int, default=60, help="the member's canvas")
+    parser.add_argument("--queue", type=int, default=200, help="canvases waiting for review")
     args = parser.parse_args()
 
     started = clock.perf_counter()
     database_url = prepare_database(args.database_url, args.reset)
     app = make_app(database_url)
     from flask_migrate import upgrade
+    from seed_scale_canvases import seed_canvases
 
     from app.demo import seed
     from app.extensions import db
@@ -317,8 +358,11 @@ def main() -> int:
         print(f"demo records new: {created}, bench advisors new: {created_advisors}")
         filled, inserted = scale_bookings(args.seed)
         print(f"bookings new: {inserted} for {filled} advisors")
+        print(f"outcomes recorded: {record_outcomes()}")
+        notes, queued = seed_canvases(args.canvas_notes, args.queue)
+        print(f"canvas notes new: {notes}, canvases queued for review new: {queued}")
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.exec_driver_sql("VACUUM ANALYZE booking")
+            connection.exec_driver_sql("VACUUM ANALYZE")
         report(database_url)
     print(f"done in {clock.perf_counter() - started:.1f} s")
     return 0
