@@ -7,6 +7,7 @@ picker stays fast on a hub with years of history.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -91,49 +92,69 @@ def holds_time(now: datetime):
     )
 
 
+def _naive_utc(column: sa.ColumnElement, postgres: bool) -> sa.ColumnElement:
+    """An instant column read as a plain naive-UTC ``datetime``: no type decorator and no
+    zone conversion per value (PostgreSQL converts in the statement, SQLite stores UTC)."""
+    value = sa.func.timezone("UTC", column) if postgres else column
+    return sa.type_coerce(value, sa.DateTime()).label(column.key)
+
+
 def add_hours(calendars: dict[int, AdvisorCalendar], first_day: date, last_day: date) -> None:
     """Fill in the weekly hours of the ``calendars``' advisors and their exceptions that
-    touch the local dates ``first_day``..``last_day``: two queries for any number."""
+    touch the local dates ``first_day``..``last_day``: two queries for any number, read as
+    plain rows (nothing here is changed, so no ORM objects)."""
     ids = list(calendars)
-    for rule in db.session.scalars(
-        sa.select(AvailabilityRule).where(AvailabilityRule.advisor_id.in_(ids))
-    ):
-        calendars[rule.advisor_id].weekly.append(
-            WeeklyHours(rule.weekday, rule.start_time, rule.end_time)
-        )
+    connection = db.session.connection()
+    rules = sa.select(
+        AvailabilityRule.advisor_id,
+        AvailabilityRule.weekday,
+        AvailabilityRule.start_time,
+        AvailabilityRule.end_time,
+    ).where(AvailabilityRule.advisor_id.in_(ids))
+    for advisor_id, weekday, start, end in connection.execute(rules):
+        calendars[advisor_id].weekly.append(WeeklyHours(weekday, start, end))
 
     # Special hours for the same dates are one override with several periods. A day off stays
     # an override of its own: free_slots lets it win over any hours for its dates (rule 1).
     grouped: dict[tuple, list] = defaultdict(list)
-    for exception in db.session.scalars(
-        sa.select(AvailabilityException)
+    exceptions = (
+        sa.select(
+            AvailabilityException.advisor_id,
+            AvailabilityException.first_day,
+            AvailabilityException.last_day,
+            AvailabilityException.start_time,
+            AvailabilityException.end_time,
+        )
         .where(
             AvailabilityException.advisor_id.in_(ids),
             AvailabilityException.last_day >= first_day,
             AvailabilityException.first_day <= last_day,
         )
         .order_by(AvailabilityException.id)
-    ):
-        if exception.start_time and exception.end_time:
-            key = (exception.advisor_id, exception.first_day, exception.last_day)
-            grouped[key].append((exception.start_time, exception.end_time))
+    )
+    for advisor_id, first, last, start, end in connection.execute(exceptions):
+        if start and end:
+            grouped[(advisor_id, first, last)].append((start, end))
         else:
-            calendars[exception.advisor_id].overrides.append(
-                DayOverride(exception.first_day, exception.last_day)
-            )
+            calendars[advisor_id].overrides.append(DayOverride(first, last))
     for (advisor_id, first, last), hours in grouped.items():
         calendars[advisor_id].overrides.append(DayOverride(first, last, tuple(hours)))
 
 
 def load_calendars(
-    advisors: list[Advisor],
+    advisors: Sequence[Advisor],
     ctype: ConsultationType,
     window_start: datetime,
     window_end: datetime,
     now: datetime,
     ignore_booking_id: int | None = None,
 ) -> dict[int, AdvisorCalendar]:
-    """Hours, exceptions, busy time and bookings of ``advisors`` around the window."""
+    """Hours, exceptions, busy time and bookings of ``advisors`` around the window.
+
+    ``advisors`` need only ``id`` and ``timezone`` (an ``Advisor``, or a lean row of the
+    picker). A month of "any advisor" is thousands of booking rows: they are read as plain
+    naive-UTC values through Core, made aware once, and passed to ``Booked`` already in UTC.
+    """
     calendars = {a.id: AdvisorCalendar(zone=ZoneInfo(a.timezone)) for a in advisors}
     ids = list(calendars)
     if not ids:
@@ -142,23 +163,26 @@ def load_calendars(
 
     add_hours(calendars, low.date(), high.date())
 
-    for block in db.session.scalars(
-        sa.select(BusyBlock).where(
-            BusyBlock.advisor_id.in_(ids), BusyBlock.end > low, BusyBlock.start < high
+    connection = db.session.connection()
+    postgres = connection.dialect.name == "postgresql"
+    busy = sa.select(
+        BusyBlock.advisor_id,
+        _naive_utc(BusyBlock.start, postgres),
+        _naive_utc(BusyBlock.end, postgres),
+    ).where(BusyBlock.advisor_id.in_(ids), BusyBlock.end > low, BusyBlock.start < high)
+    for advisor_id, start, end in connection.execute(busy):
+        calendars[advisor_id].busy.append(
+            Interval(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))
         )
-    ):
-        calendars[block.advisor_id].busy.append(Interval(block.start, block.end))
 
-    # A month of "any advisor" is thousands of rows: read them as plain naive-UTC values
-    # through Core (no ORM result processing, no type decorator or zone conversion per value).
-    postgres = db.session.get_bind().dialect.name == "postgresql"
-    instants = [
-        sa.type_coerce(
-            sa.func.timezone("UTC", column) if postgres else column, sa.DateTime()
-        ).label(column.key)
-        for column in (Booking.start, Booking.end, Booking.blocked_from, Booking.blocked_until)
-    ]
-    booked = sa.select(Booking.advisor_id, *instants, Booking.consultation_type_id).where(
+    booked = sa.select(
+        Booking.advisor_id,
+        *(
+            _naive_utc(column, postgres)
+            for column in (Booking.start, Booking.end, Booking.blocked_from, Booking.blocked_until)
+        ),
+        Booking.consultation_type_id,
+    ).where(
         Booking.advisor_id.in_(ids),
         holds_time(now),
         Booking.blocked_until > low,
@@ -167,15 +191,17 @@ def load_calendars(
     )
     if ignore_booking_id is not None:
         booked = booked.where(Booking.id != ignore_booking_id)
-    rows = db.session.connection().execute(booked).all()
-    for advisor_id, start, end, blocked_from, blocked_until, type_id in rows:
+    type_id = ctype.id
+    for advisor_id, start, end, blocked_from, blocked_until, booked_type in connection.execute(
+        booked
+    ):
         calendars[advisor_id].booked.append(
             Booked(
-                start=start.replace(tzinfo=UTC),
-                end=end.replace(tzinfo=UTC),
-                buffer_before=start - blocked_from,
-                buffer_after=blocked_until - end,
-                counts_for_daily_max=type_id == ctype.id,
+                start.replace(tzinfo=UTC),
+                end.replace(tzinfo=UTC),
+                start - blocked_from,
+                blocked_until - end,
+                booked_type == type_id,
             )
         )
     return calendars

@@ -25,15 +25,31 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 @dataclass(frozen=True)
 class Choice:
+    """A type, a topic and an advisor (``None``: whoever of the topic is free first).
+
+    From ``read_choice`` they are the models; from the picker's ``offer.choose`` they are
+    read-only records shaped like them, and ``roster`` holds the topic's advisors for the
+    type, read with the offer.
+    """
+
     ctype: ConsultationType
     topic: Topic
     advisor: Advisor | None  # None: any available advisor of the topic
+    roster: tuple | None = None
 
     @property
-    def advisors(self) -> list[Advisor]:
+    def team(self) -> list:
+        """The topic's bookable advisors who offer the type: who "any" means."""
+        if self.roster is not None:
+            return list(self.roster)
+        return self.topic.advisors_for(self.ctype)
+
+    @property
+    def advisors(self) -> list:
+        """Whose free times count: the chosen advisor, or the team."""
         if self.advisor is not None:
             return [self.advisor]
-        return self.topic.advisors_for(self.ctype)
+        return self.team
 
     def params(self) -> dict[str, str]:
         return {
@@ -49,17 +65,6 @@ def active_types() -> list[ConsultationType]:
             sa.select(ConsultationType)
             .where(ConsultationType.active)
             .order_by(ConsultationType.position, ConsultationType.id)
-        )
-    )
-
-
-def topics_with_advisors() -> list[Topic]:
-    return list(
-        db.session.scalars(
-            sa.select(Topic)
-            .where(Topic.active)  # an inactive topic is offered nowhere
-            .options(selectinload(Topic.advisors).selectinload(Advisor.user))
-            .order_by(Topic.position, Topic.id)
         )
     )
 
@@ -85,47 +90,6 @@ def read_choice(values) -> Choice:
     if advisor is None:
         abort(404)
     return Choice(ctype, topic, advisor)
-
-
-@dataclass(frozen=True)
-class Offer:
-    """What the picker offers to choose from: active types, topics someone advises on."""
-
-    types: list[ConsultationType]
-    topics: list[Topic]
-
-
-def current_offer() -> Offer:
-    return Offer(active_types(), [t for t in topics_with_advisors() if t.bookable_advisors])
-
-
-def choose(offer: Offer, values) -> Choice | None:
-    """The picker's choice: what the request names, the rest filled in; None: nothing
-    can be booked online at all.
-
-    Links from the home page name only a type, a topic or an advisor, and changing the
-    topic in the picker may leave an advisor who does not advise on it: the first type,
-    the advisor's (or the first) topic and "any advisor" fill the gaps. A slug that names
-    nothing is a dead link: 404.
-    """
-    if not offer.types or not offer.topics:
-        return None
-    ctype, topic, advisor = offer.types[0], None, None
-    if slug := values.get("type"):
-        ctype = next((t for t in offer.types if t.slug == slug), None) or abort(404)
-    wanted = values.get("advisor", ANY_ADVISOR)
-    if slug := values.get("topic"):
-        topic = next((t for t in offer.topics if t.slug == slug), None) or abort(404)
-    elif wanted != ANY_ADVISOR:
-        topic = next((t for t in offer.topics if _advises(t, wanted)), None)
-    topic = topic or offer.topics[0]
-    if wanted != ANY_ADVISOR:
-        advisor = next((a for a in topic.advisors_for(ctype) if str(a.id) == wanted), None)
-    return Choice(ctype, topic, advisor)
-
-
-def _advises(topic: Topic, advisor_id: str) -> bool:
-    return any(str(a.id) == advisor_id for a in topic.bookable_advisors)
 
 
 def usable_date(day: date) -> bool:

@@ -43,6 +43,7 @@ from datetime import datetime
 from itertools import chain
 
 import sqlalchemy as sa
+from flask_caching.backends import NullCache
 from sqlalchemy.orm import Session
 
 from app.booking.choice import ANY_ADVISOR
@@ -206,9 +207,17 @@ def calendar_versions() -> Versions | None:
     return versions
 
 
+def caching() -> bool:
+    """False when the cache is switched off (``CACHE_TYPE=NullCache``): a key would cost
+    the versions' queries on every request and never find anything."""
+    return not isinstance(cache.cache, NullCache)
+
+
 def fragment_key(name: str, now: datetime, topic: str, advisor: str, *parts: object) -> str | None:
     """The cache key of a fragment about ``topic`` (and ``advisor`` or "any"), or ``None``:
     do not cache it."""
+    if not caching():
+        return None
     if advisor != ANY_ADVISOR and not (advisor.isascii() and advisor.isdigit()):
         return None
     versions = calendar_versions()

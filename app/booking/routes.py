@@ -17,8 +17,6 @@ from app.booking.choice import (
     ANY_ADVISOR,
     Choice,
     asked_day,
-    choose,
-    current_offer,
     parse_start,
     read_choice,
     week_of,
@@ -26,6 +24,7 @@ from app.booking.choice import (
 from app.booking.forms import BookingForm, ConfirmForm, GuestBookingForm
 from app.booking.freshness import cached, fragment_key, remember
 from app.booking.links import manage_token, uid_from
+from app.booking.offer import choose, current_offer
 from app.booking.picker import open_month, week_view
 from app.canvas import attach
 from app.database import is_transient

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 _ZERO = timedelta(0)
@@ -90,8 +91,10 @@ class Booked:
     counts_for_daily_max: bool = True
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "start", _in_utc("Booked.start", self.start))
-        object.__setattr__(self, "end", _in_utc("Booked.end", self.end))
+        # The picker loads a month of bookings already in UTC: skip the calls for those.
+        if self.start.tzinfo is not UTC or self.end.tzinfo is not UTC:
+            object.__setattr__(self, "start", _in_utc("Booked.start", self.start))
+            object.__setattr__(self, "end", _in_utc("Booked.end", self.end))
         if self.end < self.start or self.buffer_before < _ZERO or self.buffer_after < _ZERO:
             raise ValueError(f"need start <= end and buffers >= 0: {self!r}")
 
@@ -128,8 +131,13 @@ class Slot:
     end: datetime
 
 
-def _instant(day: date, wall: time, zone: ZoneInfo, *, fold: int) -> datetime:
+@lru_cache(maxsize=8192)
+def _instant(day: date, wall: time, zone: ZoneInfo, fold: int) -> datetime:
     """The UTC instant of wall-clock ``wall`` on local ``day``.
+
+    Kept per (day, time, zone, fold): twenty advisors with the same hours ask for the same
+    instants every day of the month, and the answer never changes (a ``ZoneInfo`` is the
+    same object for the same key, and its rules are fixed while the process runs).
 
     An ambiguous wall time (clocks going back) takes occurrence ``fold`` (0 first, 1 second).
     A wall time that does not exist (clocks going forward) becomes the first instant after
@@ -173,7 +181,7 @@ def working_periods(
 ) -> list[tuple[datetime, datetime]]:
     """The instants (UTC) the advisor works on local ``day``, by rule 1 of ``free_slots``."""
     return [
-        (_instant(day, start, zone, fold=0), _instant(day, end, zone, fold=1))
+        (_instant(day, start, zone, 0), _instant(day, end, zone, 1))
         for start, end in _hours_on(day, weekly, overrides)
     ]
 
