@@ -15,7 +15,7 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, has_request_context, request, url_for
+from flask import Flask, Response, current_app, g, has_request_context, request, url_for
 from flask_babel import gettext
 
 from app.extensions import db, login_manager
@@ -33,6 +33,7 @@ BASE_POLICY = [
     "form-action 'self'",
 ]
 CONTENT_SECURITY_POLICY = "; ".join([*BASE_POLICY, "frame-ancestors 'none'"])
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 FRAMABLE_BLUEPRINTS = frozenset({"booking"})
 # Sent by app.js on its HTMX requests from inside a frame (a boosted navigation is a fetch,
 # which has no ``Sec-Fetch-Dest: iframe``); it only chooses the compact layout.
@@ -106,11 +107,35 @@ def _security_headers(response: Response) -> Response:
         response.vary.update(("Sec-Fetch-Dest", EMBED_HEADER))  # they choose the layout
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config["SESSION_COOKIE_SECURE"]:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if _for_someone_logged_in() and "Cache-Control" not in headers:
+        # Theirs alone: no shared cache keeps it, and no browser writes it to disk (a
+        # shared computer, the back button after logging out). Public files that set
+        # their own Cache-Control (styles, photos, the logo) keep it.
+        headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _for_someone_logged_in() -> bool:
+    """Whether this response was made for a logged-in user. Read from what Flask-Login
+    loaded for the request (``g._login_user``), so a response that never looked at the
+    user (a static file) does not touch the session and stays cacheable."""
+    user = g.get("_login_user")
+    return user is not None and user.is_authenticated
+
+
+def static_file_headers(headers, path: str, url: str) -> None:
+    """The headers of every page, for the files WhiteNoise serves before Flask sees the
+    request (``add_headers_function``): no sniffing a script out of a text file, and an
+    SVG opened on its own runs nothing and is framed by no one."""
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Frame-Options"] = "DENY"
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["Referrer-Policy"] = "same-origin"
+    headers["Permissions-Policy"] = PERMISSIONS_POLICY
 
 
 def standalone_url() -> str:

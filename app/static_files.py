@@ -33,6 +33,8 @@ from flask import Flask
 from whitenoise import WhiteNoise
 from whitenoise.compress import Compressor
 
+from app.security import static_file_headers
+
 HASH_DIGITS = 12
 # Matches the hashed names this module makes, e.g. app.0123456789ab.css.
 HASHED_NAME = re.compile(rf"\.[0-9a-f]{{{HASH_DIGITS}}}\.[A-Za-z0-9]+$")
@@ -117,13 +119,24 @@ def init_app(app: Flask) -> None:
     """Put WhiteNoise in front of the app and make ``url_for('static', …)`` fingerprinted."""
     static = Path(app.static_folder)
     prefix = app.static_url_path.strip("/") + "/"
+    headers = static_file_headers  # never reaching Flask, they miss its after_request
     if app.debug:
         app.wsgi_app = WhiteNoise(
-            app.wsgi_app, root=static, prefix=prefix, autorefresh=True, max_age=0
+            app.wsgi_app,
+            root=static,
+            prefix=prefix,
+            autorefresh=True,
+            max_age=0,
+            add_headers_function=headers,
         )
         return
     manifest = build_manifest(static, Path(app.instance_path))
-    served = WhiteNoise(app.wsgi_app, max_age=PLAIN_MAX_AGE, immutable_file_test=_is_hashed)
+    served = WhiteNoise(
+        app.wsgi_app,
+        max_age=PLAIN_MAX_AGE,
+        immutable_file_test=_is_hashed,
+        add_headers_function=headers,
+    )
     served.add_files(static, prefix=prefix)
     served.add_files(manifest.build, prefix=prefix)
     app.wsgi_app = served
