@@ -469,7 +469,7 @@ def test_all_figures_take_eight_statements(app, world):
 def test_page_numbers_read_as_babel_writes_them(app, locale):
     from flask_babel import force_locale, format_decimal, format_percent
 
-    from app.admin.dashboard_routes import page_value
+    from app.admin.numbers import page_value
 
     with app.test_request_context(), force_locale(locale):
         for whole in (0, 7, 1234, 987654):

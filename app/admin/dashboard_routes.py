@@ -7,11 +7,8 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Response, abort, current_app, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,6 +18,7 @@ from app.admin import bp, charts
 from app.admin.booking_figures import STATUSES, Demand
 from app.admin.dashboard import Dashboard, build
 from app.admin.date_range import DateRange, RangeError, default_range, parse_range
+from app.admin.numbers import NumberStyle
 from app.auth.access import role_required
 from app.booking.labels import STATUSES as BOOKING_STATUS_LABELS
 from app.canvas.labels import STATUS_LABELS as CANVAS_STATUS_LABELS
@@ -58,7 +56,8 @@ class Table:
         """The rows as the page shows them (formatted here: one Jinja call per cell would
         cost a year's table more than its query)."""
         kinds = [column.kind for column in self.columns]
-        return [[page_value(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.rows]
+        page = NumberStyle.current().page
+        return [[page(v, k) for v, k in zip(row, kinds, strict=True)] for row in self.rows]
 
 
 def hub_zone() -> ZoneInfo:
@@ -185,47 +184,7 @@ FIGURES = (
 )
 
 
-# --- formatting --------------------------------------------------------------------------
-
-
-def page_value(value, kind: str) -> str:
-    """A cell as the page shows it, in the viewer's language: what Babel writes for
-    "#,##0", "#,##0.0" and the locale's percent pattern with one decimal (German "12,5 %",
-    English "12.5%"), with the locale's symbols (a year's table has
-    hundreds of cells; Babel's pattern engine per cell would cost more than the SQL)."""
-    if value is None:
-        return "–"
-    if kind == "int":
-        return f"{int(value):,}".translate(_symbols())
-    if kind == "hours":
-        return f"{value:,.1f}".translate(_symbols())
-    if kind == "percent":
-        return f"{value * 100:,.1f}".translate(_symbols()) + _percent_sign()
-    return str(value)
-
-
-def _symbols() -> dict[int, str]:
-    """Python's "," and "." as the current locale's group and decimal symbols."""
-    locale = str(get_locale() or "de")
-    if locale not in _SYMBOLS:
-        _SYMBOLS[locale] = str.maketrans(
-            {",": get_group_symbol(locale), ".": get_decimal_symbol(locale)}
-        )
-    return _SYMBOLS[locale]
-
-
-_SYMBOLS: dict[str, dict[int, str]] = {}
-
-
-@cache
-def _percent_sign_of(locale: str) -> str:
-    """What follows the number in the locale's percent pattern: "\u00a0%" or "%"."""
-    pattern = Locale.parse(locale).percent_formats[None].pattern
-    return pattern[pattern.rindex("0") + 1 :]
-
-
-def _percent_sign() -> str:
-    return _percent_sign_of(str(get_locale() or "de"))
+# --- formatting (numbers on the page: app/admin/numbers.py) -----------------------------
 
 
 def csv_value(value, kind: str) -> str:
@@ -252,14 +211,6 @@ def csv_header(column: Column) -> str:
     if column.kind == "percent":
         return f"{header} (%)"
     return header
-
-
-def chart_number(value: float, kind: str = "int") -> str:
-    """A tick or bar value: whole numbers without decimals, else one ("2,5 %", "12,5")."""
-    if kind == "percent":
-        value *= 100
-    text = f"{value:,.0f}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
-    return text.translate(_symbols()) + (_percent_sign() if kind == "percent" else "")
 
 
 # --- views -------------------------------------------------------------------------------
@@ -311,7 +262,9 @@ def dashboard():
         [row[1] for row in canvas_rows],
     )
     status_labels = [str(BOOKING_STATUS_LABELS[s]) for s in STATUSES]
+    numbers = NumberStyle.current()
     return render_page(
+        numbers,
         board=board,
         span=span,
         error=error,
@@ -325,18 +278,18 @@ def dashboard():
         canvas_chart=canvas_chart,
         status_labels=status_labels,
         week_titles=[
-            f"{status_labels[rect.series]}: {chart_number(rect.value)}" for rect in week_chart.rects
+            f"{status_labels[r.series]}: {numbers.chart(r.value)}" for r in week_chart.rects
         ],
     )
 
 
-def render_page(**context) -> Response:
+def render_page(numbers: NumberStyle, **context) -> Response:
     span = context["span"]
     return render(
         "admin/dashboard.html",
-        page_value=page_value,
-        chart_number=chart_number,
-        percent_number=lambda value: chart_number(value, "percent"),
+        page_value=numbers.page,
+        chart_number=numbers.chart,
+        percent_number=numbers.percent,
         range_label=_(
             "%(first)s bis %(last)s",
             first=format_day(span.first, "short_date"),
