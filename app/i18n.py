@@ -7,6 +7,7 @@ Time zone: the user's profile, else the browser's (a cookie our JS sets), else t
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -135,7 +136,14 @@ def _zone(zone: ZoneInfo | str | None) -> ZoneInfo:
 def format_day(day: date, pattern: str = "day") -> str:
     """``day`` in one of the named ``DATE_PATTERNS`` of the current language."""
     locale, patterns = _patterns()
-    return format_date(day, patterns[pattern], locale=locale)
+    return _formatted_date(day, patterns[pattern], locale)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(day: date, pattern: str, locale: str) -> str:
+    """Babel's text for a date: the same for the same date, pattern and language, and a
+    month picker asks for dozens (each day's label, the weekdays) on every request."""
+    return format_date(day, pattern, locale=locale)
 
 
 def clock(moment: datetime, zone: ZoneInfo | str | None = None) -> str:
