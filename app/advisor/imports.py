@@ -11,7 +11,8 @@ advisor's imported busy blocks.
 - A calendar is claimed before it is fetched: an ``UPDATE`` of ``checked_at`` that only
   matches the value the worker read, committed at once. Of two workers that saw it due,
   one claims it; the other's update matches nothing and it moves on. A claim is a lease:
-  "fetch now" does not take a calendar away from the worker still fetching it.
+  "fetch now" does not take a calendar away from the worker still fetching it, nor does
+  an import interval shorter than the lease (it is as long as the lease then).
 - A failed fetch records the error code and keeps the last good busy blocks; an
   unexpected error in one calendar is logged and the others go on.
 - Blocks are rewritten (and the calendar version bumped, so cached pickers change) only
@@ -184,8 +185,15 @@ def _due(now: datetime) -> sa.Select:
             Advisor.active,  # nobody books an inactive advisor: no need to read their calendar
             sa.or_(
                 checked.is_(None),
-                checked <= now - config["CALENDAR_IMPORT_INTERVAL"],
-                sa.and_(ExternalCalendar.requested_at > checked, checked <= now - lease),
+                # The lease holds for the interval too: with an interval shorter than a slow
+                # fetch, the other worker took the calendar while it was still being fetched.
+                sa.and_(
+                    checked <= now - lease,
+                    sa.or_(
+                        checked <= now - config["CALENDAR_IMPORT_INTERVAL"],
+                        ExternalCalendar.requested_at > checked,
+                    ),
+                ),
             ),
         )
         .order_by(ExternalCalendar.requested_at.is_(None), checked.is_not(None), checked)
