@@ -113,6 +113,27 @@ def test_the_queue_lists_waiting_canvases_oldest_submission_first(app, client, a
     assert "1 Woche" in page and "Business Model Canvas" in page and "Version 1" in page
 
 
+@pytest.mark.parametrize("locale", ["de", "en"])
+def test_every_waiting_time_reads_as_babel_writes_it(app, locale):
+    """The queue writes each wording once per page; what a row says is still Babel's
+    wording for exactly its own wait, also next to a unit's threshold."""
+    from babel.dates import format_timedelta
+    from flask_babel import force_locale
+
+    from app.canvas.review_routes import _waiting_time
+    from app.models.types import utcnow
+
+    now = utcnow()
+    minutes = [0, 1, 30, 50, 51, 59, 60, 61, 89, 90, 91, 1223, 1224, 1225, 1440]
+    days = [1.5, 2.5, 5.8, 5.95, 6, 6.5, 7, 10.5, 25, 25.5, 26, 45, 310, 311, 400, 800]
+    waits = [timedelta(minutes=m) for m in minutes] + [timedelta(days=d) for d in days]
+    with app.test_request_context(), force_locale(locale):
+        waited = _waiting_time(now)
+        for wait in [*waits, *reversed(waits)]:  # each wording first met from either side
+            expected = format_timedelta(wait, granularity="minute", locale=locale)
+            assert waited(now - wait) == expected, wait
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
