@@ -158,7 +158,7 @@ def _embedding_context() -> dict[str, object]:
 def load_user(identity: str) -> User | None:
     """The cookie holds ``id:session_token``; a rotated token ends that session."""
     user_id, _, token = identity.partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or not token:
         return None
     return db.session.scalar(
         sa.select(User).where(User.id == int(user_id), User.session_token == token)

@@ -200,7 +200,7 @@ class Page:
 
 
 def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and len(value) <= 6 else 1
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) <= 6 else 1
 
 
 def target_link(event: AuditEvent) -> str | None:

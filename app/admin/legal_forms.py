@@ -19,7 +19,8 @@ def _no_nul(form: BaseForm, field: Field) -> None:
 
 
 def _whole_number(form: BaseForm, field: Field) -> None:
-    if not (field.data or "").isdigit() or len(field.data) > 9:
+    text = field.data or ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise ValidationError(_l("Bitte laden Sie die Seite neu."))
 
 

@@ -139,7 +139,7 @@ def edit(draft: Draft, action: str) -> tuple[Draft, Place | None] | None:
     for any other action (which saves)."""
     verb, _, rest = action.partition(":")
     parts = rest.split(":") if rest else []
-    if not all(part.isdigit() and len(part) <= 2 for part in parts):
+    if not all(part.isascii() and part.isdigit() and len(part) <= 2 for part in parts):
         return None
     numbers = [int(part) for part in parts]
     if verb == "suggest" and not numbers:

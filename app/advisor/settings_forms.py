@@ -17,7 +17,7 @@ DAILY_MAX = 50
 def _id(value) -> int | None:
     """A posted id as a number; anything else (garbage, a huge number) counts as none."""
     text = str(value)
-    return int(text) if text.isdigit() and len(text) <= 9 else None
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 class SettingsForm(Form):

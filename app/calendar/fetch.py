@@ -266,7 +266,7 @@ class _Watchdog:
 def _read(response: http.client.HTTPResponse, max_bytes: int, watchdog: _Watchdog) -> bytes:
     """The body, refused once it exceeds ``max_bytes`` (compressed or not)."""
     length = response.getheader("Content-Length")
-    if length and length.isdigit() and int(length) > max_bytes:
+    if length and length.isascii() and length.isdigit() and int(length) > max_bytes:
         raise FetchError("too_large", length)
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     # We ask for no compression; a server that compresses anyway is decompressed here,

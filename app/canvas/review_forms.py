@@ -42,7 +42,7 @@ class AssignForm(Form):
 
 
 def _number(value: str | None, limit: int) -> int | None:
-    if value and value.isdigit() and len(value) <= len(str(limit)):
+    if value and value.isascii() and value.isdigit() and len(value) <= len(str(limit)):
         return min(int(value), limit)
     return None
 
