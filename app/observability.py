@@ -79,6 +79,9 @@ def configure_logging(app: Flask) -> None:
     root.addHandler(handler)
     root.setLevel(app.config.get("LOG_LEVEL", "INFO"))
     app.logger.removeHandler(default_handler)
+    # Alembic announces each of its plugins at INFO whenever it is imported: seven lines
+    # of noise per process start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def new_request_id() -> str:
