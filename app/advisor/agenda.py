@@ -259,11 +259,15 @@ def _counts(advisor: Advisor, now: datetime) -> tuple[int, int]:
 
 
 def _needs_outcome(advisor: Advisor, now: datetime) -> list[Found]:
+    # "start < now" follows from the end (a booking starts before it ends), and says where
+    # the newest ones are: without it PostgreSQL walked the start index back from the last
+    # booking a year ahead, through every advisor's future bookings (58 ms instead of 1).
     newest = (
         sa.select(Booking.id)
         .where(
             Booking.advisor_id == advisor.id,
             Booking.status == CONFIRMED,
+            Booking.start < now,
             Booking.end <= now,
         )
         .order_by(Booking.start.desc(), Booking.id.desc())
