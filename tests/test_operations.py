@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -83,11 +84,12 @@ def test_readyz_is_503_until_the_migrations_ran(tmp_path):
 
 
 def _redis_db() -> str:
-    url = "redis://127.0.0.1:6379/3"
+    """The Redis of the multi-process tests (``TEST_REDIS_URL``); only pinged here."""
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        needs_service("Redis at 127.0.0.1:6379 is not running (apt-get install redis-server)")
+    except redis.RedisError as error:
+        needs_service(f"Redis at {url} is unreachable ({error}); set TEST_REDIS_URL")
     return url
 
 
