@@ -122,8 +122,9 @@ def measure(args, server: Gunicorn, endpoint: Endpoint, headers, scratch, booker
     headers = {**endpoint.headers, **headers}
     for path in endpoint.paths:
         status = fetch(server.port, path, headers)[0]
-        if status != 200:
-            raise RuntimeError(f"{endpoint.label}: GET {path} answered {status}")
+        if status != 200:  # the row fails, the rest of the table is still measured
+            print(f"  {endpoint.label}: GET {path} answered {status}", flush=True)
+            return Result(endpoint.label, 0.0, 0.0, note=f"GET {path} answered {status}")
     if booker is not None:
         booker.start()
     try:
@@ -156,7 +157,7 @@ def judge(result: Result, endpoint: Endpoint, hello: Result) -> Result:
     if endpoint.p95_budget_ms is not None:
         wanted.append(f"p95 ≤ {endpoint.p95_budget_ms:g} ms")
         result.ok = result.ok is not False and result.p95_ms <= endpoint.p95_budget_ms
-    if "status" in result.note or "timeout" in result.note:
+    if "status" in result.note or "timeout" in result.note or "answered" in result.note:
         result.ok = False  # an error page or no answer is not throughput
     result.budget = ", ".join(wanted)
     return result
