@@ -258,6 +258,15 @@ def test_a_compressed_stylesheet_still_answers_304(client):
     assert again.status_code == 304
 
 
+def test_a_zip_download_arrives_as_it_was_made(client, auth, make):
+    """The data export is a ZIP: compressing it again would cost time for nothing."""
+    auth.login(make.user().email)
+    response = client.submit("/konto/datenschutz/export", headers=BROWSER_ENCODINGS)
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "Content-Encoding" not in response.headers
+    assert response.get_data().startswith(b"PK")
+
+
 def test_binary_downloads_are_left_alone():
     """PNG, PDF, ZIP and ICS are not run through the compressor (not text types)."""
     config = create_app(app_config("sqlite://")).config
