@@ -1,12 +1,13 @@
-"""The production command itself: gunicorn with ``app/gunicorn_conf.py`` on ``wsgi:app``
-(what ``make serve`` and the Procfile's ``web`` run), read from outside as a log collector
-and a proxy would: every stderr line one JSON object, the request id in the response and
-in every line of its request."""
+"""The Procfile's commands themselves — ``release`` (migrations), ``web`` (gunicorn with
+``app/gunicorn_conf.py`` on ``wsgi:app``, as ``make serve`` runs it) and ``worker`` — read
+from outside as a log collector and a proxy would: every stderr line one JSON object, the
+request id in the response and in every line of its request, a job id in the worker's."""
 
 from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 import urllib.error
@@ -14,14 +15,29 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 
 from app import create_app
 from app.config import PROJECT_ROOT
 from app.extensions import db
+from app.mail.outbox import enqueue_mail
+from app.models import User
 from tests.conftest import app_config, free_port
 
-GUNICORN = PROJECT_ROOT / ".venv" / "bin" / "gunicorn"
+BIN = PROJECT_ROOT / ".venv" / "bin"
+
+
+def procfile() -> dict[str, list[str]]:
+    """Process name → its command, with the programs taken from this virtualenv."""
+    processes = {}
+    for line in (PROJECT_ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        program, *args = shlex.split(command)
+        processes[name.strip()] = [str(BIN / program), *args]
+    return processes
+
+
+def _json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
@@ -33,32 +49,39 @@ def _get(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
         return error.code, dict(error.headers), error.read()
 
 
-@pytest.fixture
-def served(tmp_path: Path):
-    """gunicorn as production starts it, on a migrated SQLite file; yields (base, log)."""
-    url = f"sqlite:///{tmp_path / 'site.sqlite'}"
-    app = create_app(app_config(url))
-    with app.app_context():
-        upgrade()
-        db.engine.dispose()
+@pytest.fixture(scope="module")
+def released(tmp_path_factory) -> dict[str, str]:
+    """The environment of a site on a SQLite file, after the Procfile's ``release``."""
+    folder = tmp_path_factory.mktemp("serve")
     port = free_port()
     env = {
         "PATH": os.environ["PATH"],
         "FLASK_DEBUG": "0",
         "SECRET_KEY": "serve-test-secret",
         "BASE_URL": f"http://127.0.0.1:{port}",
+        "PORT": str(port),
         "TRUSTED_HOSTS": "127.0.0.1",
         "SECURE_COOKIES": "0",
-        "DATABASE_URL": url,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{folder / 'site.sqlite'}",
+        "INSTANCE_PATH": str(folder / "instance"),
         "WEB_CONCURRENCY": "1",
         "PROXY_COUNT": "1",  # behind a proxy: its X-Request-ID is trusted
         "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
     }
+    subprocess.run(  # noqa: S603 (our own command)
+        procfile()["release"], cwd=PROJECT_ROOT, env=env, check=True, capture_output=True
+    )
+    return env
+
+
+@pytest.fixture
+def served(released: dict[str, str], tmp_path: Path):
+    """The Procfile's web process; yields (base URL, the server, its log)."""
+    env, port = released, released["PORT"]
     log = tmp_path / "stderr.log"
     with log.open("w") as sink:
         server = subprocess.Popen(  # noqa: S603 (our own command)
-            [GUNICORN, "-c", "python:app.gunicorn_conf", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+            [*procfile()["web"], "--bind", f"127.0.0.1:{port}"],
             cwd=PROJECT_ROOT,
             env=env,
             stdout=sink,
@@ -96,7 +119,7 @@ def test_gunicorn_writes_one_json_line_per_request_with_the_request_id(served):
     server.terminate()
     server.wait(timeout=15)
 
-    lines = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+    lines = _json_lines(log.read_text())
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     (page,) = [line for line in lines if line.get("request_id") == "edge-0001-abcdef"]
     assert page["logger"] == "app.request"
@@ -107,3 +130,24 @@ def test_gunicorn_writes_one_json_line_per_request_with_the_request_id(served):
     assert warning["request_id"] == readiness_id and warning["level"] == "WARNING"
     # gunicorn's own messages are JSON too.
     assert any(line["message"].startswith("Booting worker") for line in lines)
+
+
+def test_the_worker_logs_each_job_under_its_own_id(released: dict[str, str]):
+    env = released
+    app = create_app(app_config(env["DATABASE_URL"], BASE_URL=env["BASE_URL"]))
+    with app.app_context():
+        enqueue_mail("a@firma.example", "verify_email", user=User(name="A"), link="https://x")
+        db.session.commit()
+        db.engine.dispose()
+    done = subprocess.run(  # noqa: S603 (our own command)
+        [*procfile()["worker"], "--once"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    (sent,) = [line for line in _json_lines(done.stderr) if line["message"].startswith("outbox:")]
+    assert sent["message"] == "outbox: 1 sent, 0 to retry, 0 failed"
+    assert sent["request_id"].startswith("job-outbox-")
