@@ -4,7 +4,7 @@ with the standard library's HTML parser, and the bad input the fuzzers send to t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -41,6 +41,7 @@ class FormParser(HTMLParser):
         self.select: str | None = None
         self.textarea: str | None = None
         self.text = ""
+        self.elsewhere: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {name: value or "" for name, value in attrs}
@@ -66,8 +67,11 @@ class FormParser(HTMLParser):
                     form.fields.append((name, a.get("value", "on")))
             elif kind not in {"submit", "button", "image", "reset"}:
                 form.fields.append((name, a.get("value", "")))
-        elif tag == "button" and name:
-            form.choices.setdefault(name, []).append(a.get("value", ""))
+        elif tag == "button":
+            if name:
+                form.choices.setdefault(name, []).append(a.get("value", ""))
+            if a.get("formaction"):
+                self.elsewhere.append(urljoin(self.page, a["formaction"]))
         elif tag == "select" and name:
             self.select = name
             form.choices.setdefault(name, [])
@@ -85,7 +89,9 @@ class FormParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.current:
             self.forms.append(self.current)
-            self.current = None
+            # A button with its own ``formaction`` sends the same fields elsewhere.
+            self.forms += [replace(self.current, action=action) for action in self.elsewhere]
+            self.current, self.elsewhere = None, []
         elif tag == "select":
             self.select = None
         elif tag == "textarea" and self.current and self.textarea:

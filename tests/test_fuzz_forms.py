@@ -17,13 +17,14 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from werkzeug.datastructures import MultiDict
 
-from tests.conftest import CSRF_META, HX
+from tests.conftest import HX
 from tests.fuzz_support import Form, bad_submission, forms_on
 from tests.sweep_support import (
     ADMIN,
@@ -31,6 +32,7 @@ from tests.sweep_support import (
     ANONYMOUS,
     BOOKER,
     MEMBER,
+    UNSAFE,
     address,
     browsers,
     build_hub,
@@ -51,6 +53,20 @@ FUZZ = settings(
 # Forms whose success ends what the rest of the fuzz needs, with the reason.
 LEFT_OUT = {
     "/konto/abmelden",  # logging out: nothing to send but the token (the CSRF sweep has it)
+}
+# Unsafe routes no page of the seeded hub shows a form for (each page is opened once, in
+# one state), and why; the CSRF sweep (tests/test_route_sweep.py) still covers them.
+NO_FORM_ON_A_PAGE = {
+    "auth.logout",  # in LEFT_OUT
+    "admin.advisor_reactivate",  # only on the page of a deactivated advisor
+    "admin.user_resend_invitation",  # only for an account that never set its password
+    "advisor.add_holidays",  # only once the advisor has chosen a federal state
+    "advisor.disconnect",  # only with a calendar connected
+    "advisor.fetch_now",  # likewise
+    "advisor.edit_note",  # the edit form is fetched by htmx from the note
+    "booking.reschedule",  # only after a new time is chosen in the picker
+    "canvas.restore_note",  # only on a deleted note
+    "canvas.start_review",  # the demo's canvas in review is already being reviewed
 }
 
 
@@ -81,7 +97,7 @@ def discover(app, hub, browser, person) -> list[Form]:
                 continue
             for form in forms_on(page.request.full_path, page.get_data(as_text=True)):
                 found.setdefault(form.key, form)
-    return [form for form in found.values() if form.key[1] not in LEFT_OUT]
+    return [form for form in found.values() if urlsplit(form.action).path not in LEFT_OUT]
 
 
 def is_rejected(response) -> bool:
@@ -122,25 +138,38 @@ def fuzz(app, browser, form: Form, seen: dict) -> None:
     probe()
 
 
-@pytest.mark.parametrize("person", [ANONYMOUS, BOOKER, MEMBER, ADVISOR, ADMIN])
-def test_every_form_survives_bad_input_and_stores_nothing_it_rejects(app, hub, people, person):
+PEOPLE = [ANONYMOUS, BOOKER, MEMBER, ADVISOR, ADMIN]  # the admin last: deactivating people
+
+
+@pytest.fixture(scope="module")
+def forms(app, hub, people) -> dict[str | None, list[Form]]:
+    """Each person's forms, read before the fuzz changes anything."""
+    return {person: discover(app, hub, people[person], person) for person in PEOPLE}
+
+
+def test_every_unsafe_route_has_a_form_the_fuzz_finds(app, forms):
+    """So a new form is fuzzed as soon as a page shows it, and a route no page offers is a
+    decision written down here."""
+    adapter = app.url_map.bind("localhost")
+    reached = {
+        adapter.match(urlsplit(form.action).path, method=form.method)[0]
+        for found in forms.values()
+        for form in found
+    }
+    unsafe = {rule.endpoint for rule in rules(app) if set(UNSAFE) & rule.methods}
+    missing = sorted(unsafe - reached - NO_FORM_ON_A_PAGE)
+    assert not missing, f"no page of the seeded hub has a form for {missing}"
+    assert NO_FORM_ON_A_PAGE & reached == set(), "listed as unreached, but a form sends it"
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_every_form_survives_bad_input_and_stores_nothing_it_rejects(app, people, forms, person):
     browser = people[person]
-    forms = discover(app, hub, browser, person)
-    assert forms, f"no form found for {person}"
+    assert forms[person], f"no form found for {person}"
     seen: dict[int, int] = {}
-    for form in forms:
-        # The page's token is this session's: fresh pages keep it valid after a login.
-        form.fields = [
-            (name, value if name != "csrf_token" else current_token(browser))
-            for name, value in form.fields
-        ]
+    for form in forms[person]:
         fuzz(app, browser, form, seen)
-    print(f"{person or 'visitor'}: {len(forms)} forms, answers {sorted(seen.items())}")
-
-
-def current_token(browser) -> str:
-    with browser.get("/impressum", headers={"HX-Boosted": "true"}) as page:
-        return CSRF_META.search(page.get_data(as_text=True)).group(1)
+    print(f"{person or 'visitor'}: {len(forms[person])} forms, answers {sorted(seen.items())}")
 
 
 # "²".isdigit() is True, but int("²") raises: each of these was a 500 before.
