@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.config import PROJECT_ROOT, normalise_database_url
+from tests.conftest import needs_service
 
 BIN = PROJECT_ROOT / ".venv" / "bin"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -37,14 +38,22 @@ def scratch_database(server_url: str, name: str) -> Iterator[str]:
     afterwards (also one a crashed run left behind); yields its URL."""
     url = sa.engine.make_url(normalise_database_url(server_url))
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
+
+    def drop() -> None:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    try:
+        drop()
+    except sa.exc.OperationalError as error:
+        admin.dispose()
+        needs_service(f"PostgreSQL at TEST_DATABASE_URL is unreachable: {error.orig}")
+    try:
+        with admin.connect() as connection:
             connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
         yield url.set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop()
         admin.dispose()
 
 

@@ -125,8 +125,11 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     except redis.exceptions.ConnectionError as error:
         needs_service(f"Redis at {redis_url} is unreachable ({error}); set TEST_REDIS_URL")
     scratch = tmp_path_factory.mktemp("multiprocess")
-    with scratch_database(server_url, f"sprechstunde_mp_{XDIST_WORKER}") as url:
-        yield from _running_cluster(url, redis_url, scratch)
+    try:
+        with scratch_database(server_url, f"sprechstunde_mp_{XDIST_WORKER}") as url:
+            yield from _running_cluster(url, redis_url, scratch)
+    finally:
+        redis.Redis.from_url(redis_url).flushdb()
 
 
 def _running_cluster(url: str, redis_url: str, scratch: Path) -> Iterator[Cluster]:
