@@ -238,6 +238,12 @@ def test_error_pages_carry_the_security_headers(client_logged_in, method, path, 
             assert_secure(page, f"{method} {path}", logged_in=is_personal(page, path))
 
 
+def test_the_too_large_page_carries_the_security_headers(client_logged_in):
+    with client_logged_in.post("/konto/profil", data={"name": "x" * 2 * 1024 * 1024}) as page:
+        assert page.status_code == 413
+        assert_secure(page, "413", logged_in=True)
+
+
 def test_the_answer_to_a_host_we_do_not_serve_carries_the_security_headers(client):
     with client.get("/", headers={"Host": "evil.example"}) as page:
         assert page.status_code == 400
