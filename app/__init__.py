@@ -54,13 +54,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (the metadata must be complete for Alembic)
+    from app import (
+        compression,
+        models,  # noqa: F401  (the metadata must be complete for Alembic)
+    )
     from app.database import begin_request_writes, configure_engine_events
-    from app.extensions import cache, compress, csrf, db, htmx, limiter, login_manager, migrate
+    from app.extensions import cache, csrf, db, htmx, limiter, login_manager, migrate
 
-    # Compression's hook runs after every later one (Flask runs them in reverse), so it
-    # compresses the final body and adjusts the final ETag.
-    compress.init_app(app)
+    compression.init_app(app)  # its hook runs after every later one: the final body
     db.init_app(app)
     with app.app_context():
         configure_engine_events(db.engine)

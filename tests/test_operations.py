@@ -237,6 +237,22 @@ def test_pages_are_compressed_for_browsers_that_accept_it(client):
     assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.get_data()) == html
 
 
+def test_a_page_another_site_asks_for_with_our_session_is_not_compressed(client):
+    """BREACH: the page's CSRF secret beside text an attacker chose must not be compressed
+    for requests the attacker's site makes; our own navigations and a first visit from a
+    link (no session yet, so no secret to guess) stay compressed."""
+    from_elsewhere = {**BROWSER_ENCODINGS, "Sec-Fetch-Site": "cross-site"}
+    first_visit = client.get("/impressum?next=x", headers=from_elsewhere)
+    assert first_visit.headers["Content-Encoding"] == "br"
+    assert client.get_cookie("session") is not None  # the page made a session
+    attacked = client.get("/impressum?next=csrf-token-guess", headers=from_elsewhere)
+    assert "Content-Encoding" not in attacked.headers
+    assert 'name="csrf-token"' in attacked.get_data(as_text=True)
+    assert "Sec-Fetch-Site" in attacked.headers["Vary"]
+    own = client.get("/impressum", headers={**BROWSER_ENCODINGS, "Sec-Fetch-Site": "same-origin"})
+    assert own.headers["Content-Encoding"] == "br"
+
+
 def test_the_feed_keeps_its_own_gzip_and_its_304(app, client, world):
     token = feed_token(app, world.brandt)
     first = client.get(f"/kalender/{token}.ics", headers=BROWSER_ENCODINGS)
