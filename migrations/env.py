@@ -1,6 +1,7 @@
 """Alembic environment for Flask-Migrate (Flask-SQLAlchemy 3, SQLAlchemy 2)."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -45,8 +46,27 @@ def run_migrations_online():
 
     with target_db.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
+        with sqlite_foreign_keys_off(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection):
+    """SQLite's batch mode rebuilds a table (copy, drop, rename); with foreign keys on, the
+    drop fails as soon as a row refers to the table. Off while migrating, then every
+    reference is checked, as PostgreSQL would have done."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    # The PRAGMA only takes effect outside a transaction: on the driver's connection.
+    driver = connection.connection.dbapi_connection
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        if broken := driver.execute("PRAGMA foreign_key_check").fetchall():
+            raise RuntimeError(f"the migration left rows with broken references: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

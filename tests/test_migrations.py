@@ -225,19 +225,9 @@ def first_release_data(sql: sa.Connection, ids: SimpleNamespace) -> tuple[dateti
     return start, uid
 
 
-def test_the_first_release_with_its_data_upgrades_to_head(blank_url, request):
+def test_the_first_release_with_its_data_upgrades_to_head(blank_url):
     """From nothing to the first revision, data in; to the first release, bookings in; then
     to the newest schema. The schema is the models' and the people can go on working."""
-    if blank_url.startswith("sqlite"):
-        request.applymarker(
-            pytest.mark.xfail(
-                raises=sa.exc.IntegrityError,
-                strict=True,
-                reason="5e1f0c2a9b7d rebuilds consultation_type (batch mode) with foreign "
-                "keys on: dropping it fails once a booking refers to it. migrations/env.py "
-                "must turn them off on SQLite while migrating (reported to the lead)",
-            )
-        )
     site = create_app(app_config(blank_url))
     try:
         with site.app_context():
