@@ -49,7 +49,18 @@ class RequestIdFilter(logging.Filter):
 
 
 class _OurHandler(logging.StreamHandler):
-    """Marks the handler this module installed, so a second ``create_app`` replaces it."""
+    """Writes to whatever ``sys.stderr`` is at the time (as logging's last-resort handler
+    does), not the stream of the moment it was made: a test runner swaps it per test. The
+    class also marks the handler this module installed, so a second ``create_app``
+    replaces it."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def log_format(app: Flask) -> str:
@@ -70,7 +81,7 @@ def make_formatter(kind: str) -> logging.Formatter:
 def configure_logging(app: Flask) -> None:
     """One handler on the root logger, so the app's, the libraries' and the worker's
     records come out alike; Flask's own handler would print the app's records twice."""
-    handler = _OurHandler(sys.stderr)
+    handler = _OurHandler()
     handler.setFormatter(make_formatter(log_format(app)))
     handler.addFilter(RequestIdFilter())
     root = logging.getLogger()
