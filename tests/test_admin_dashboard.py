@@ -444,9 +444,9 @@ def test_the_statements_do_not_grow_with_the_bookings(client, admin, app, world,
     assert len(download) <= len(many)
 
 
-def test_all_figures_take_eight_statements(app, world):
-    """Eight statements in all: the bookings (one grouped pass), advisors, weekly hours,
-    exceptions, topic and type names, canvas statuses and the median."""
+def test_all_figures_take_seven_statements(app, world):
+    """Seven statements in all: the bookings (one grouped pass), advisors, weekly hours with
+    their exceptions, topic and type names, canvas statuses and the median."""
     for n in range(5):
         add(app, world, local(WEEK_X + timedelta(days=n), "10:00"))
     with app.app_context():
@@ -462,7 +462,7 @@ def test_all_figures_take_eight_statements(app, world):
         finally:
             sa.event.remove(engine, "before_cursor_execute", record)
     assert found.bookings.total("confirmed") == 5
-    assert len([s for s in statements if not s.startswith("BEGIN")]) == 8
+    assert len([s for s in statements if not s.startswith("BEGIN")]) == 7
 
 
 @pytest.mark.parametrize("locale", ["de", "en"])

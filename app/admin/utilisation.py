@@ -1,6 +1,6 @@
 """Advisor utilisation for the dashboard: booked hours (from the one grouped statement of
 ``booking_figures``) over offered hours, worked out from the same weekly hours and
-exceptions the picker uses (``availability.add_hours``: two queries for all advisors, then
+exceptions the picker uses (``availability.add_hours``: one statement for all advisors, then
 ``slots.working_periods`` per local day, counted once per kind of day)."""
 
 from __future__ import annotations

@@ -101,39 +101,41 @@ def _naive_utc(column: sa.ColumnElement, postgres: bool) -> sa.ColumnElement:
 
 def add_hours(calendars: dict[int, AdvisorCalendar], first_day: date, last_day: date) -> None:
     """Fill in the weekly hours of the ``calendars``' advisors and their exceptions that
-    touch the local dates ``first_day``..``last_day``: two queries for any number, read as
-    plain rows (nothing here is changed, so no ORM objects)."""
+    touch the local dates ``first_day``..``last_day``: one statement for any number (weekly
+    hours and exceptions as one list of plain rows: nothing here is changed)."""
     ids = list(calendars)
-    connection = db.session.connection()
     rules = sa.select(
         AvailabilityRule.advisor_id,
         AvailabilityRule.weekday,
+        sa.cast(sa.null(), sa.Date).label("first_day"),
+        sa.cast(sa.null(), sa.Date).label("last_day"),
         AvailabilityRule.start_time,
         AvailabilityRule.end_time,
+        sa.literal_column("0").label("id"),
     ).where(AvailabilityRule.advisor_id.in_(ids))
-    for advisor_id, weekday, start, end in connection.execute(rules):
-        calendars[advisor_id].weekly.append(WeeklyHours(weekday, start, end))
-
+    exceptions = sa.select(
+        AvailabilityException.advisor_id,
+        sa.cast(sa.null(), sa.Integer).label("weekday"),
+        AvailabilityException.first_day,
+        AvailabilityException.last_day,
+        AvailabilityException.start_time,
+        AvailabilityException.end_time,
+        AvailabilityException.id,
+    ).where(
+        AvailabilityException.advisor_id.in_(ids),
+        AvailabilityException.last_day >= first_day,
+        AvailabilityException.first_day <= last_day,
+    )
+    rows = db.session.connection().execute(
+        sa.union_all(rules, exceptions).order_by(sa.literal_column("id"))
+    )
     # Special hours for the same dates are one override with several periods. A day off stays
     # an override of its own: free_slots lets it win over any hours for its dates (rule 1).
     grouped: dict[tuple, list] = defaultdict(list)
-    exceptions = (
-        sa.select(
-            AvailabilityException.advisor_id,
-            AvailabilityException.first_day,
-            AvailabilityException.last_day,
-            AvailabilityException.start_time,
-            AvailabilityException.end_time,
-        )
-        .where(
-            AvailabilityException.advisor_id.in_(ids),
-            AvailabilityException.last_day >= first_day,
-            AvailabilityException.first_day <= last_day,
-        )
-        .order_by(AvailabilityException.id)
-    )
-    for advisor_id, first, last, start, end in connection.execute(exceptions):
-        if start and end:
+    for advisor_id, weekday, first, last, start, end, _id in rows:
+        if weekday is not None:
+            calendars[advisor_id].weekly.append(WeeklyHours(weekday, start, end))
+        elif start and end:
             grouped[(advisor_id, first, last)].append((start, end))
         else:
             calendars[advisor_id].overrides.append(DayOverride(first, last))
@@ -149,11 +151,15 @@ def load_calendars(
     now: datetime,
     ignore_booking_id: int | None = None,
 ) -> dict[int, AdvisorCalendar]:
-    """Hours, exceptions, busy time and bookings of ``advisors`` around the window.
+    """Hours, exceptions, busy time and bookings of ``advisors`` around the window, in two
+    statements whatever their number.
 
-    ``advisors`` need only ``id`` and ``timezone`` (an ``Advisor``, or a lean row of the
-    picker). A month of "any advisor" is thousands of booking rows: they are read as plain
-    naive-UTC values through Core, made aware once, and passed to ``Booked`` already in UTC.
+    ``advisors`` need only ``id`` and ``timezone`` (an ``Advisor``, or the picker's
+    ``offer.OfferedAdvisor``). A month of "any advisor" is thousands of booking rows: they
+    are read through Core as plain naive-UTC values (no ORM objects, no type decorator),
+    made aware once, and given to ``Booked`` already in UTC. Each statement is a round trip
+    to a database that the other requests keep busy too, so busy time and bookings come as
+    one list, as do weekly hours and exceptions.
     """
     calendars = {a.id: AdvisorCalendar(zone=ZoneInfo(a.timezone)) for a in advisors}
     ids = list(calendars)
@@ -169,12 +175,10 @@ def load_calendars(
         BusyBlock.advisor_id,
         _naive_utc(BusyBlock.start, postgres),
         _naive_utc(BusyBlock.end, postgres),
+        _naive_utc(BusyBlock.start, postgres).label("blocked_from"),
+        _naive_utc(BusyBlock.end, postgres).label("blocked_until"),
+        sa.cast(sa.null(), sa.Integer).label("consultation_type_id"),
     ).where(BusyBlock.advisor_id.in_(ids), BusyBlock.end > low, BusyBlock.start < high)
-    for advisor_id, start, end in connection.execute(busy):
-        calendars[advisor_id].busy.append(
-            Interval(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))
-        )
-
     booked = sa.select(
         Booking.advisor_id,
         *(
@@ -193,8 +197,13 @@ def load_calendars(
         booked = booked.where(Booking.id != ignore_booking_id)
     type_id = ctype.id
     for advisor_id, start, end, blocked_from, blocked_until, booked_type in connection.execute(
-        booked
+        sa.union_all(busy, booked)
     ):
+        if booked_type is None:  # busy time (every booking has a type)
+            calendars[advisor_id].busy.append(
+                Interval(start.replace(tzinfo=UTC), end.replace(tzinfo=UTC))
+            )
+            continue
         calendars[advisor_id].booked.append(
             Booked(
                 start.replace(tzinfo=UTC),
