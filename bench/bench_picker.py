@@ -2,12 +2,15 @@
 
 1. Slot computation, 4-week window, one advisor at a time (round robin over the 20 advisors
    of "digitalisierung", type "erstgespraech"): ``free_slots_by_advisor`` for one advisor
-   (its calendar loaded from PostgreSQL: four queries, then the computation), and the pure
+   (its calendar loaded from PostgreSQL: two statements, then the computation), and the pure
    ``free_slots`` call alone on calendars loaded beforehand. Median and p95 in ms, and as a
    ratio to the 5 ms budget (the budget is checked on the pure computation's p95).
 2. SQL statements of one picker request, in-process (``app.test_client()`` and an SQLAlchemy
    ``before_cursor_execute`` listener): one advisor vs "any" (20 advisors) must be equal.
-3. Where an "any" picker request spends its time, in-process (for information).
+3. Where an "any" picker request spends its time, in-process (for information), and a
+   realistic mix of picker requests (``bench/picker_mix.py``: every advisor and "any" × 8
+   weeks × two types, the other topics, a calendar version bumped every 25 requests as
+   bookings do) in ms per request, with the fragment cache off beside on.
 4. The picker fragment ``GET /beratung/termine?type=erstgespraech&topic=digitalisierung&
    advisor=any&week=<Monday about 3 weeks ahead>`` as a day link asks for it (HTMX, target
    the calendar: the month of that day with its free days, and the day's times), served by
@@ -75,8 +78,8 @@ class Row:
     ok: bool | None = None  # None: for information, no budget
 
 
-def make_app(database_url: str):
-    """The app in-process, without the fragment cache: these figures are the uncached work."""
+def make_app(database_url: str, cache_type: str = "NullCache"):
+    """The app in-process, by default without the fragment cache: the uncached work."""
     from app import create_app
 
     return create_app(
@@ -85,7 +88,8 @@ def make_app(database_url: str):
             "SECRET_KEY": "bench",
             "BASE_URL": "http://127.0.0.1:5000",
             "RATELIMIT_ENABLED": False,
-            "CACHE_TYPE": "NullCache",
+            "CACHE_TYPE": cache_type,
+            "LOG_LEVEL": "WARNING",  # no request log line per in-process request
         }
     )
 
@@ -250,7 +254,7 @@ def bench_breakdown(app, week: str, count: int) -> list[Row]:
     from app.extensions import db
 
     spent: dict[str, float] = collections.defaultdict(float)
-    sql = "SQL execute, all 8 statements (server + transfer)"
+    sql = "SQL execute, all statements (server + transfer)"
 
     def timed(label: str, function):
         def wrapper(*args, **kwargs):
@@ -274,7 +278,7 @@ def bench_breakdown(app, week: str, count: int) -> list[Row]:
         (
             availability,
             "load_calendars",
-            "  of which load_calendars (4 statements, rows → objects)",
+            "  of which load_calendars (2 statements, rows → slot inputs)",
         ),
         (availability, "free_slots", "  of which free_slots × 20 advisors"),
         (routes, "render", "render (Jinja fragment)"),
@@ -312,6 +316,31 @@ def bench_breakdown(app, week: str, count: int) -> list[Row]:
     for label in [*(label for _, _, label in patches), sql]:
         share = spent[label] / count
         rows.append(Row(f"  mean {label}", f"{share * 1000:.1f} ms ({share / mean:.0%})"))
+    return rows
+
+
+def bench_mix(database_url: str, advisor_ids: list[int], week: str, bump_every: int) -> list[Row]:
+    """The realistic mix (``picker_mix``), in-process: cache off, then on."""
+    import picker_mix
+
+    first = date.fromisoformat(week) - timedelta(weeks=2)  # next week's Monday
+    rows = []
+    for label, cache_type in (("off", "NullCache"), ("on", "SimpleCache")):
+        app = make_app(database_url, cache_type)
+        paths = picker_mix.mix_paths(app, TOPIC, advisor_ids, first)
+        if cache_type != "NullCache":
+            picker_mix.run(app, paths, advisor_ids, 0)  # the first pass fills the cache
+        spent = picker_mix.run(app, paths, advisor_ids, bump_every)
+        rows.append(
+            Row(
+                f"mix of {len(paths)} picker requests, cache {label}: p50 / p95 / mean",
+                picker_mix.summary(spent),
+            )
+        )
+        with app.app_context():
+            from app.extensions import db
+
+            db.engine.dispose()
     return rows
 
 
@@ -569,6 +598,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500, help="sequential requests")
     parser.add_argument("--warmup", type=int, default=50, help="sequential warm-up requests")
     parser.add_argument("--breakdown", type=int, default=100, help="in-process requests")
+    parser.add_argument(
+        "--bump-every", type=int, default=25, help="mix: a calendar version bump every N requests"
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=8, help="concurrent client threads")
     parser.add_argument("--per-thread", type=int, default=500, help="requests per client thread")
@@ -589,6 +621,7 @@ def main() -> int:
     rows, advisor_ids = bench_slot_computation(app, args.samples)
     rows += bench_query_count(app, advisor_ids[0], week)
     rows += bench_breakdown(app, week, args.breakdown)
+    rows += bench_mix(database_url, advisor_ids, week, args.bump_every)
     with app.app_context():
         from app.extensions import db
 
