@@ -18,7 +18,7 @@ from tests.booking_support import monday_in
 from tests.fuzz_support import bad_values
 
 FUZZ = settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     derandomize=True,
     database=None,

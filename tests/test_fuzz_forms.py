@@ -8,7 +8,7 @@ NUL bytes, 100 KB, the years 1 and 9999, numbers beyond the database's, odd Unic
 rejection (4xx, or the form shown again with its errors) must leave every table's row count
 as it was.
 
-``FUZZ_EXAMPLES`` (default 6 per form) buys a deeper search locally; the examples are
+``FUZZ_EXAMPLES`` (default 5 per form) buys a deeper search locally; the examples are
 derandomised, so CI sees the same ones every run.
 """
 
@@ -42,7 +42,7 @@ from tests.sweep_support import (
     sweep_app,
 )
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
