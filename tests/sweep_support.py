@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, url_for
@@ -140,14 +140,19 @@ def build_hub(app: Flask) -> Hub:
         hub.by_endpoint["feed.advisor_feed"] = {"token": feed}
         hub.by_endpoint["main.advisor_photo"] = {"token": advisor.photo_token}
         db.session.remove()
-    hub.queries["booking.book"] = _a_free_slot(app)
+    booking = hub.queries["booking.book"] = _a_free_slot(app, hub.values["advisor_id"])
+    # The booker's consultation is with the same advisor: offered this time to move to, the
+    # page shows its confirmation form.
+    hub.queries["booking.reschedule"] = urlencode({"start": parse_qs(booking)["start"][0]})
     return hub
 
 
-def _a_free_slot(app: Flask) -> str:
-    """The query of the booking form for the first free slot the API offers."""
+def _a_free_slot(app: Flask, advisor_id: int) -> str:
+    """The query of the booking form for the advisor's first free slot the API offers."""
     with app.test_client() as client:
-        answer = client.get("/api/v1/slots?type=erstgespraech&topic=digitalisierung").json
+        answer = client.get(
+            f"/api/v1/slots?type=erstgespraech&topic=digitalisierung&advisor={advisor_id}"
+        ).json
     return urlsplit(answer["slots"][0]["book_url"]).query
 
 

@@ -64,7 +64,6 @@ NO_FORM_ON_A_PAGE = {
     "advisor.disconnect",  # only with a calendar connected
     "advisor.fetch_now",  # likewise
     "advisor.edit_note",  # the edit form is fetched by htmx from the note
-    "booking.reschedule",  # only after a new time is chosen in the picker
     "canvas.restore_note",  # only on a deleted note
     "canvas.start_review",  # the demo's canvas in review is already being reviewed
 }
