@@ -31,6 +31,8 @@ MAX_PAGES = 150  # a crawl that grows past this has lost its patterns: a failure
 # Files, not pages: fetched for their status only (a browser would download them).
 FILE_SUFFIXES = (".ics", ".pdf", ".zip", ".csv", ".json", ".png", ".jpg", ".webp", ".svg")
 LOGIN_PATH = "/konto/anmelden"
+# Addresses that change state, were one ever linked: signing out would end the crawl.
+NOT_FOLLOWED = {"/konto/abmelden", "/sprache"}
 LANGUAGES = {"de": "Deutsch", "en": "English"}
 
 _NUMBER = re.compile(r"/\d+(?=/|$|\.)")
@@ -47,8 +49,8 @@ def pattern(url: str) -> str:
 
 @cache
 def german_sources() -> frozenset[str]:
-    """The German source strings the English catalogue translates differently: seen as a
-    whole text on an English page, they mean a string escaped translation."""
+    """The German source strings the English catalogue translates differently, or not yet:
+    seen as a whole text on an English page, they mean a string escaped translation."""
     with ENGLISH_CATALOGUE.open("rb") as file:
         catalogue = read_po(file)
     found = set()
@@ -56,7 +58,7 @@ def german_sources() -> frozenset[str]:
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for source, english in zip(ids, strings, strict=False):
-            if source and english and english != source and "%" not in source:
+            if source and english != source and "%" not in source:
                 found.add(" ".join(source.split()))
     return frozenset(found)
 
@@ -82,6 +84,11 @@ _TEXTS_JS = """() => {
   texts.push(...document.title.split(' · '));
   return texts;
 }"""
+
+
+_DOCUMENT_JS = """() => [
+  document.querySelectorAll('h1').length, document.title, document.documentElement.lang
+]"""
 
 
 def untranslated(page: Page) -> list[str]:
@@ -158,6 +165,8 @@ class Crawler:
                 self._check_file(url)
                 continue
             for link in self._check_page(url, first=first):
+                if urlsplit(link).path in NOT_FOLLOWED:
+                    continue
                 key = pattern(link)
                 samples = self.crawl.patterns.get(key, 0)
                 if link in seen or samples >= SAMPLES_PER_PATTERN:
@@ -177,6 +186,8 @@ class Crawler:
         response: APIResponse = self.page.context.request.get(url, max_redirects=0)
         if response.status != 200:
             self.crawl.problem(url, f"file link answers {response.status}, not 200")
+        elif "text/html" in response.headers.get("content-type", ""):
+            self.crawl.problem(url, "file link answers with a web page, not the file")
         response.dispose()
 
     def _check_page(self, url: str, *, first: bool) -> list[str]:
@@ -235,12 +246,11 @@ class Crawler:
     def _check_document(self, url: str, lang: str) -> None:
         """One h1, a title, the language in <html lang> and, in English, no German."""
         where = f"{url} ({lang})"
-        headings = self.page.locator("h1").count()
+        headings, title, shown = self.page.evaluate(_DOCUMENT_JS)
         if headings != 1:
             self.crawl.problem(where, f"{headings} <h1> elements, not one")
-        if not self.page.title().strip():
+        if not title.strip():
             self.crawl.problem(where, "empty <title>")
-        shown = self.page.evaluate("document.documentElement.lang")
         if shown != lang:
             self.crawl.problem(where, f'<html lang="{shown}">, not "{lang}"')
             self.lang = shown if shown in LANGUAGES else self.lang  # one problem, not a trail
@@ -254,7 +264,8 @@ class Crawler:
         links = []
         for href in hrefs:
             link = urldefrag(urljoin(self.page.url, href)).url
-            if urlsplit(link).scheme in {"http", "https"} and urlsplit(link).netloc == self.origin:
+            parts = urlsplit(link)  # mailto:, tel: and other sites are not crawled
+            if parts.scheme in {"http", "https"} and parts.netloc == self.origin:
                 links.append(link)
         return links
 
