@@ -151,12 +151,12 @@ class Processes:
         while time.monotonic() < deadline:
             self.check_alive()
             try:
-                if Browser().get(f"{base}/healthz").status == 200:
+                if Browser().get(f"{base}/readyz").status == 200:
                     return
             except OSError:
                 pass
             time.sleep(0.1)
-        raise AssertionError(f"{base}/healthz did not answer within {timeout} s")
+        raise AssertionError(f"{base}/readyz did not answer within {timeout} s")
 
     def check_alive(self) -> None:
         for name, process in self.running:
