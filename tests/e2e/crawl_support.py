@@ -121,7 +121,8 @@ class Crawl:
 
 
 class Crawler:
-    """Walks the site as ``page``'s signed-in user, checking each page as it goes.
+    """Walks the site as whoever is signed in on ``page`` (or nobody), checking each page
+    as it goes.
 
     ``check_accessibility(page)`` returns axe's report of violations (empty when none).
     """

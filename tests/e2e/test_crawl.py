@@ -1,15 +1,19 @@
 """The whole-site sweep (issue 13): for each role, every page reachable by links from the
 home page of the demo hub answers 200 and passes every check a page must pass.
 
-Per page, in German and again after the header's switch to English: one <h1>, a title,
-<html lang> in the chosen language and, in English, no German source string left
-untranslated; in German, axe-core finds no violation; on every page, no request to
-another host, no console error and no script error. The server's HTML of every page, in
-both languages, goes to the Nu HTML Checker in one batch per role. Links to files
-(calendar, PDF, CSV, JSON) are fetched for their status only.
+Links differing only in ids, tokens or query values are one pattern, visited for two
+samples (``crawl_support.pattern``). Every page: one <h1>, a title, <html lang> in the
+language chosen, no German source string left on an English page, no request to another
+host, no console error, no script error. The first sample of a pattern also gets axe-core
+and the header's language switch: the page must come back the same in the other language,
+and the crawl goes on in it, so the switch is used both ways and pages are seen in both
+languages. The server's HTML of every page, in each language it was seen in, goes to the
+Nu HTML Checker in one batch per role. Links to files (calendar, PDF, CSV, JSON) are
+fetched for their status only.
 
 The crawl reads only (GET links; the logout and the language switch are forms), so the
-roles share one live server on the demo data.
+roles share one live server on the demo data. It prints what it covered and where the
+time went (``-rP``).
 """
 
 from __future__ import annotations
