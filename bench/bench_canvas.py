@@ -33,7 +33,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -47,6 +47,7 @@ from bench_feed import (
     run,
     timed,
 )
+from seed_scale_canvases import queue_for_review
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -67,7 +68,7 @@ def seed(app, notes: int, canvases: int) -> tuple[int, int]:
     from app.canvas.templates import get
     from app.database import begin_write
     from app.extensions import db
-    from app.models import Canvas, CanvasVersion, Organisation, User
+    from app.models import Organisation, User
 
     with app.app_context():
         upgrade()
@@ -97,27 +98,8 @@ def seed(app, notes: int, canvases: int) -> tuple[int, int]:
         db.session.add_all(others)
         db.session.flush()
         data = snapshot(canvas, get("bmc"), service.live_notes(canvas)[:12])
-        began = datetime.now(UTC) - timedelta(days=30)
-        rows = [
-            {
-                "organisation_id": others[n % len(others)].id,
-                "template_key": ("bmc", "tlbmc", "lean")[n % 3],
-                "title": f"Geschäftsmodell {n}",
-                "locale": "de",
-                "status": "submitted" if n % 4 else "in_review",
-                "legend": {},
-                "created_at": began,
-                "updated_at": began,
-                "submitted_at": began + timedelta(minutes=n),
-                "status_changed_at": began + timedelta(minutes=n),
-                "version_count": 1,
-            }
-            for n in range(canvases)
-        ]
-        ids = db.session.scalars(sa.insert(Canvas).returning(Canvas.id), rows).all()
-        db.session.execute(
-            sa.insert(CanvasVersion),
-            [{"canvas_id": i, "number": 1, "snapshot": data, "submitted_at": began} for i in ids],
+        queue_for_review(
+            data, [o.id for o in others], canvases, templates=("bmc", "tlbmc", "lean"), spacing=1
         )
         db.session.commit()
         if db.engine.dialect.name == "postgresql":

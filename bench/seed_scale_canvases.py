@@ -70,7 +70,7 @@ def _queue(queued: int) -> int:
     from app.canvas.templates import get
     from app.demo_canvases import MEMBER
     from app.extensions import db
-    from app.models import Canvas, CanvasVersion, Organisation, User
+    from app.models import Canvas, Organisation, User
 
     names = [f"{QUEUE_PREFIX} {n:02d} GmbH" for n in range(QUEUE_ORGANISATIONS)]
     if db.session.scalar(sa.select(Organisation.id).where(Organisation.name == names[0])):
@@ -88,27 +88,42 @@ def _queue(queued: int) -> int:
     organisations = [Organisation(name=name) for name in names]
     db.session.add_all(organisations)
     db.session.flush()
+    queue_for_review(data, [o.id for o in organisations], queued, templates=("bmc",), spacing=10)
+    db.session.commit()
+    return queued
+
+
+def queue_for_review(
+    snapshot: dict,
+    organisation_ids: list[int],
+    count: int,
+    templates: tuple[str, ...],
+    spacing: int,
+) -> None:
+    """``count`` canvases of these organisations waiting for review (every fourth in review),
+    each with one version holding ``snapshot``, submitted ``spacing`` minutes apart."""
+    from app.extensions import db
+    from app.models import Canvas, CanvasVersion
+
     began = datetime.now(UTC) - timedelta(days=30)
     rows = [
         {
-            "organisation_id": organisations[n % len(organisations)].id,
-            "template_key": "bmc",
+            "organisation_id": organisation_ids[n % len(organisation_ids)],
+            "template_key": templates[n % len(templates)],
             "title": f"Geschäftsmodell {n}",
             "locale": "de",
             "status": "submitted" if n % 4 else "in_review",
             "legend": {},
             "created_at": began,
             "updated_at": began,
-            "submitted_at": began + timedelta(minutes=10 * n),
-            "status_changed_at": began + timedelta(minutes=10 * n),
+            "submitted_at": began + timedelta(minutes=spacing * n),
+            "status_changed_at": began + timedelta(minutes=spacing * n),
             "version_count": 1,
         }
-        for n in range(queued)
+        for n in range(count)
     ]
     ids = db.session.scalars(sa.insert(Canvas).returning(Canvas.id), rows).all()
     db.session.execute(
         sa.insert(CanvasVersion),
-        [{"canvas_id": i, "number": 1, "snapshot": data, "submitted_at": began} for i in ids],
+        [{"canvas_id": i, "number": 1, "snapshot": snapshot, "submitted_at": began} for i in ids],
     )
-    db.session.commit()
-    return queued
