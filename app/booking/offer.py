@@ -64,7 +64,7 @@ class Offer:
 
     types: list[ConsultationType]
     topics: list[OfferedTopic]
-    advisors: dict[int, tuple[OfferedAdvisor, ...]]  # by topic id, in advisor order
+    advisors: dict[int, tuple[OfferedAdvisor, ...]]  # by topic id, by name
 
     def team(self, topic: OfferedTopic, ctype: ConsultationType) -> tuple[OfferedAdvisor, ...]:
         """The topic's bookable advisors who offer ``ctype`` (``Topic.advisors_for``)."""
@@ -76,7 +76,8 @@ class Offer:
 
 def current_offer() -> Offer:
     """Active types; active topics with a bookable advisor (``Advisor.is_bookable``: profile
-    and account active, weekly hours), in their order; each topic's bookable advisors by id."""
+    and account active, weekly hours), in their order; each topic's bookable advisors by name,
+    as the home page lists them."""
     rows = db.session.execute(
         sa.select(
             Topic.id.label("topic_id"),
@@ -99,7 +100,7 @@ def current_offer() -> Offer:
         .join(User, User.id == Advisor.user_id)
         .outerjoin(advisor_declined_type, advisor_declined_type.c.advisor_id == Advisor.id)
         .where(Topic.active, Advisor.active, User.active, Advisor.has_hours)
-        .order_by(Topic.position, Topic.id, Advisor.id)
+        .order_by(Topic.position, Topic.id, User.name, Advisor.id)
     ).all()
     topics: dict[int, OfferedTopic] = {}
     declined: dict[int, set[int]] = defaultdict(set)
