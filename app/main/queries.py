@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.booking.choice import active_types
+from app.booking.offer import Person
 from app.extensions import db
 from app.models import Advisor, ConsultationType, Topic, User
 from app.models.booking import advisor_topic
@@ -23,11 +24,6 @@ class TopicCard:
     description_de: str
     description_en: str
     active: bool = True  # only active topics are read
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
 
 
 @dataclass(frozen=True)
