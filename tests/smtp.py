@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+
+# The app logs to stderr from the root logger; the test server's chatter about each
+# connection ("EOF received") is not the app's and would bury a failure's output.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 class _Collector:
